@@ -1,0 +1,76 @@
+// `npm test`: type-checks, then runs every uvu test file under test/ (or the folders and patterns
+// given: `npm test -- test/core/codec`), and ends with one line CI reads:
+// `tests: N passed, N failed`. uvu's own summary can read "Passed: 0" with exit code 0 when a
+// failure cannot be formatted, so failures are counted as total - passed - skipped, never trusted
+// from the exit code alone.
+
+import { spawn } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+
+const ROOT = new URL('..', import.meta.url).pathname
+const TEST_FILE = /\.test\.ts$/
+
+function findTests(path: string): string[] {
+  if (statSync(path).isFile()) return TEST_FILE.test(path) ? [path] : []
+  return readdirSync(path)
+    .sort()
+    .flatMap((name) => findTests(join(path, name)))
+}
+
+function run(command: string, args: string[], capture: boolean): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } })
+    let output = ''
+    const take = (chunk: Buffer, to: NodeJS.WriteStream) => {
+      if (capture) output += chunk.toString()
+      to.write(chunk)
+    }
+    child.stdout.on('data', (c: Buffer) => take(c, process.stdout))
+    child.stderr.on('data', (c: Buffer) => take(c, process.stderr))
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }))
+  })
+}
+
+function count(output: string, label: string): number {
+  const match = output.match(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm'))
+  return match ? Number(match[1]) : 0
+}
+
+const args = process.argv.slice(2)
+const skipTypecheck = args.includes('--no-typecheck')
+const targets = args.filter((a) => !a.startsWith('--'))
+let failed = 0
+let passed = 0
+
+if (!skipTypecheck) {
+  process.stdout.write('typecheck: tsc -p tsconfig.tests.json\n')
+  const tsc = await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.tests.json'], false)
+  if (tsc.code !== 0) {
+    process.stdout.write('typecheck failed\n')
+    failed++
+  }
+}
+
+const files = (targets.length ? targets : ['test']).flatMap((t) => findTests(join(ROOT, t)))
+// One uvu process per top-level test folder keeps a crash in one area from hiding the rest.
+const groups = new Map<string, string[]>()
+for (const file of files) {
+  const group = relative(ROOT, file).split('/').slice(0, 2).join('/')
+  groups.set(group, [...(groups.get(group) ?? []), file])
+}
+for (const [group, list] of groups) {
+  const pattern = list.map((f) => relative(join(ROOT, group), f).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
+  const dir = statSync(join(ROOT, group)).isDirectory() ? group : '.'
+  const result = await run(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', dir, `^(${pattern})$`], true)
+  const total = count(result.output, 'Total')
+  const ok = count(result.output, 'Passed')
+  const skipped = count(result.output, 'Skipped')
+  const bad = total - ok - skipped + (result.code !== 0 && total === ok + skipped ? 1 : 0)
+  passed += ok
+  failed += bad
+  if (total === 0 && list.length > 0) failed++ // a group that ran nothing is broken
+}
+
+process.stdout.write(`\ntests: ${passed} passed, ${failed} failed\n`)
+process.exit(failed > 0 ? 1 : 0)
