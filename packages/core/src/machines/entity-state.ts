@@ -1,0 +1,270 @@
+// Typed access to an entity's state map (layout in state-keys.ts). `EntityState` is an immutable
+// snapshot over the authenticated tree; `StateBatch` is the mutable view one block executes
+// against, recording every write so the block can be stored as one atomic batch, or dropped.
+
+import { type Bytes, toHex } from '../bytes.ts'
+import { sha256 } from '../hash.ts'
+import { CoreError, ErrorCode } from '../errors.ts'
+import { asBytes, asList, asUint, decodeRlp, encodeRlp, encodeUint, type RlpItem } from '../codec/rlp.ts'
+import { StateTree } from '../state/tree.ts'
+import type { Threshold, Validator } from '../types/chain.ts'
+import {
+  decodeThreshold,
+  decodeValidators,
+  encodeThreshold,
+  encodeValidators,
+} from './payloads.ts'
+import {
+  COUNTER_KEY,
+  PARAMS_KEY,
+  PENDING_KEY,
+  THRESHOLD_KEY,
+  VALIDATORS_KEY,
+  expiryKey,
+  nonceKey,
+  proposalKey,
+} from './state-keys.ts'
+
+export interface EntityParams {
+  /** Blocks after which an undecided proposal expires, unless its creator asked for fewer. */
+  proposalExpiry: number
+  maxBlockTxs: number
+  maxBlockBytes: number
+}
+
+export const DEFAULT_PARAMS: EntityParams = {
+  proposalExpiry: 1000,
+  maxBlockTxs: 5000,
+  maxBlockBytes: 4 * 1024 * 1024,
+}
+
+export const DEFAULT_THRESHOLD: Threshold = { numerator: 2, denominator: 3 }
+
+export interface Proposal {
+  id: Bytes
+  action: Bytes
+  creator: Bytes
+  shares: number
+  expiresAt: number
+  voters: Bytes[]
+}
+
+/** A validator-set or threshold change waiting for its activation height. */
+export interface PendingValidators {
+  activateAt: number
+  validators: Validator[]
+  threshold: Threshold
+}
+
+const STATE_VALUE_LIMIT = 1024 * 1024
+
+function corrupt(what: string, err: unknown): CoreError {
+  return new CoreError(ErrorCode.StorageCorrupt, `state value ${what} does not decode: ${(err as Error).message}`)
+}
+
+function decodeStateValue<T>(bytes: Bytes, what: string, read: (item: RlpItem) => T): T {
+  try {
+    return read(decodeRlp(bytes, STATE_VALUE_LIMIT, what))
+  } catch (err) {
+    throw corrupt(what, err)
+  }
+}
+
+export function encodeProposal(p: Proposal): Bytes {
+  return encodeRlp([p.action, p.creator, encodeUint(p.shares), encodeUint(p.expiresAt), p.voters])
+}
+
+export function decodeProposal(id: Bytes, bytes: Bytes): Proposal {
+  return decodeStateValue(bytes, 'proposal', (item) => {
+    const f = asList(item, 'proposal', 5)
+    return {
+      id,
+      action: asBytes(f[0], 'action'),
+      creator: asBytes(f[1], 'creator', 20),
+      shares: asUint(f[2], 'shares'),
+      expiresAt: asUint(f[3], 'expiresAt'),
+      voters: asList(f[4], 'voters').map((v) => asBytes(v, 'voter', 20)),
+    }
+  })
+}
+
+export function validatorsHash(validators: Validator[], threshold: Threshold): Bytes {
+  return sha256(encodeRlp([encodeValidators(validators), encodeThreshold(threshold)]))
+}
+
+export function totalShares(validators: Validator[]): number {
+  let total = 0
+  for (const v of validators) total += v.shares
+  return total
+}
+
+/** A quorum is strictly more than the threshold fraction of all shares. */
+export function hasQuorum(shares: number, total: number, threshold: Threshold): boolean {
+  return shares * threshold.denominator > total * threshold.numerator
+}
+
+export function checkThreshold(t: Threshold): void {
+  if (t.denominator === 0 || t.numerator * 3 < t.denominator * 2 || t.numerator >= t.denominator) {
+    throw new CoreError(ErrorCode.TxBadAction, `threshold ${t.numerator}/${t.denominator} must be at least 2/3 and below 1`)
+  }
+}
+
+export function checkValidators(validators: Validator[]): void {
+  const seen = new Set<string>()
+  for (const v of validators) {
+    if (v.shares <= 0) throw new CoreError(ErrorCode.TxBadAction, 'every validator needs a positive number of shares')
+    const key = toHex(v.publicKey)
+    if (seen.has(key)) throw new CoreError(ErrorCode.TxBadAction, `validator ${key.slice(0, 16)} listed twice`)
+    seen.add(key)
+  }
+}
+
+/** Read access shared by snapshots and batches. */
+export abstract class StateReader {
+  abstract get(key: Bytes): Bytes | undefined
+
+  counter(): number {
+    const v = this.get(COUNTER_KEY)
+    return v === undefined ? 0 : decodeStateValue(v, 'counter', (i) => asUint(i, 'counter'))
+  }
+
+  nonce(account: Bytes): number {
+    const v = this.get(nonceKey(account))
+    return v === undefined ? 0 : decodeStateValue(v, 'nonce', (i) => asUint(i, 'nonce'))
+  }
+
+  validators(): Validator[] {
+    const v = this.get(VALIDATORS_KEY)
+    if (v === undefined) throw new CoreError(ErrorCode.StorageCorrupt, 'entity state has no validator set')
+    return decodeStateValue(v, 'validators', decodeValidators)
+  }
+
+  threshold(): Threshold {
+    const v = this.get(THRESHOLD_KEY)
+    if (v === undefined) throw new CoreError(ErrorCode.StorageCorrupt, 'entity state has no threshold')
+    return decodeStateValue(v, 'threshold', decodeThreshold)
+  }
+
+  params(): EntityParams {
+    const v = this.get(PARAMS_KEY)
+    if (v === undefined) return DEFAULT_PARAMS
+    return decodeStateValue(v, 'params', (item) => {
+      const f = asList(item, 'params', 3)
+      return {
+        proposalExpiry: asUint(f[0], 'proposalExpiry'),
+        maxBlockTxs: asUint(f[1], 'maxBlockTxs'),
+        maxBlockBytes: asUint(f[2], 'maxBlockBytes'),
+      }
+    })
+  }
+
+  pending(): PendingValidators | undefined {
+    const v = this.get(PENDING_KEY)
+    if (v === undefined) return undefined
+    return decodeStateValue(v, 'pending', (item) => {
+      const f = asList(item, 'pending', 3)
+      return { activateAt: asUint(f[0], 'activateAt'), validators: decodeValidators(f[1]), threshold: decodeThreshold(f[2]) }
+    })
+  }
+
+  proposal(id: Bytes): Proposal | undefined {
+    const v = this.get(proposalKey(id))
+    return v === undefined ? undefined : decodeProposal(id, v)
+  }
+
+  expiring(height: number): Bytes[] {
+    const v = this.get(expiryKey(height))
+    if (v === undefined) return []
+    return decodeStateValue(v, 'expiry', (item) => asList(item, 'expiry').map((id) => asBytes(id, 'id', 32)))
+  }
+
+  /** Hash of the validator set and threshold that govern the next height. */
+  validatorsHash(): Bytes {
+    return validatorsHash(this.validators(), this.threshold())
+  }
+}
+
+/** An immutable snapshot of an entity's state. */
+export class EntityState extends StateReader {
+  constructor(readonly tree: StateTree) {
+    super()
+  }
+
+  get(key: Bytes): Bytes | undefined {
+    return this.tree.get(key)
+  }
+
+  root(): Bytes {
+    return this.tree.root()
+  }
+
+  batch(): StateBatch {
+    return new StateBatch(this.tree)
+  }
+}
+
+export type StateWrite = [key: Bytes, value: Bytes | null]
+
+/** A mutable view for executing one block; `finish` gives the new snapshot and the writes. */
+export class StateBatch extends StateReader {
+  private tree: StateTree
+  private readonly writes = new Map<string, StateWrite>()
+
+  constructor(tree: StateTree) {
+    super()
+    this.tree = tree
+  }
+
+  get(key: Bytes): Bytes | undefined {
+    return this.tree.get(key)
+  }
+
+  set(key: Bytes, value: Bytes): void {
+    this.tree = this.tree.set(key, value)
+    this.writes.set(toHex(key), [key, value])
+  }
+
+  delete(key: Bytes): void {
+    this.tree = this.tree.delete(key)
+    this.writes.set(toHex(key), [key, null])
+  }
+
+  setCounter(n: number): void {
+    this.set(COUNTER_KEY, encodeRlp(encodeUint(n)))
+  }
+
+  setNonce(account: Bytes, n: number): void {
+    this.set(nonceKey(account), encodeRlp(encodeUint(n)))
+  }
+
+  setValidators(validators: Validator[], threshold: Threshold): void {
+    this.set(VALIDATORS_KEY, encodeRlp(encodeValidators(validators)))
+    this.set(THRESHOLD_KEY, encodeRlp(encodeThreshold(threshold)))
+  }
+
+  setParams(p: EntityParams): void {
+    this.set(PARAMS_KEY, encodeRlp([encodeUint(p.proposalExpiry), encodeUint(p.maxBlockTxs), encodeUint(p.maxBlockBytes)]))
+  }
+
+  setPending(p: PendingValidators | undefined): void {
+    if (p === undefined) return this.delete(PENDING_KEY)
+    this.set(PENDING_KEY, encodeRlp([encodeUint(p.activateAt), encodeValidators(p.validators), encodeThreshold(p.threshold)]))
+  }
+
+  setProposal(p: Proposal): void {
+    this.set(proposalKey(p.id), encodeProposal(p))
+  }
+
+  deleteProposal(id: Bytes): void {
+    this.delete(proposalKey(id))
+  }
+
+  setExpiring(height: number, ids: Bytes[]): void {
+    if (ids.length === 0) this.delete(expiryKey(height))
+    else this.set(expiryKey(height), encodeRlp(ids))
+  }
+
+  finish(): { state: EntityState; writes: StateWrite[] } {
+    return { state: new EntityState(this.tree), writes: [...this.writes.values()] }
+  }
+}

@@ -1,0 +1,147 @@
+// The entity machine as one node hosts it: the chain tip with its state, and the mempool. It
+// takes transactions and committed blocks (block + quorum certificate), validates them through
+// validation/, and hands back the storage operations of each committed block, so that the server
+// can write them in the same atomic batch as the frame that carried the block.
+
+import { type Bytes, equals } from '../bytes.ts'
+import { sha256 } from '../hash.ts'
+import { CoreError, ErrorCode } from '../errors.ts'
+import { blockHash, decodeBlock, decodeCommit, encodeBlock, encodeCommit } from '../codec/objects.ts'
+import { encodeRlp, encodeUint } from '../codec/rlp.ts'
+import { StateTree } from '../state/tree.ts'
+import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
+import { ChainStore, type CommittedBlock } from '../storage/chain-store.ts'
+import type { Commit } from '../types/chain.ts'
+import { type ChainId, type ExecutedBlock, type Tip, validateBlock } from '../validation/block.ts'
+import { type BuiltBlock, buildBlock } from '../validation/build.ts'
+import { verifyCommit } from '../validation/commit.ts'
+import { type Admitted, Mempool, type MempoolConfig } from '../mempool/mempool.ts'
+import { EntityState } from './entity-state.ts'
+import { type Genesis, genesisId, genesisState } from './genesis.ts'
+
+export interface AppliedBlock {
+  height: number
+  hash: Bytes
+  txHashes: Bytes[]
+  /** What to write, atomically, to make this block durable. */
+  ops: BatchOp[]
+}
+
+export class EntityMachine {
+  readonly id: Bytes
+  readonly chain: ChainId
+  readonly mempool: Mempool
+  private current: Tip
+  private readonly store: ChainStore
+
+  private constructor(genesis: Genesis, tip: Tip, kv: KeyValueStore, mempool?: Partial<MempoolConfig>) {
+    this.id = genesisId(genesis)
+    this.chain = { network: genesis.network, entity: this.id }
+    this.current = tip
+    this.store = new ChainStore(kv, this.id)
+    this.mempool = new Mempool(this.chain, mempool)
+  }
+
+  /**
+   * Opens the entity's chain in `kv`: from its stored head if there is one (state reloaded and its
+   * root checked against the head), otherwise from genesis, whose writes are returned as `ops`
+   * for the caller to persist.
+   */
+  static async open(
+    genesis: Genesis,
+    kv: KeyValueStore,
+    mempool?: Partial<MempoolConfig>,
+  ): Promise<{ entity: EntityMachine; ops: BatchOp[] }> {
+    const id = genesisId(genesis)
+    const store = new ChainStore(kv, id)
+    const head = await store.loadHead()
+    if (head === undefined) {
+      const { state, writes } = genesisState(genesis)
+      const tip: Tip = { height: 0, hash: id, time: genesis.time, state }
+      return { entity: new EntityMachine(genesis, tip, kv, mempool), ops: store.genesisOps(state.root(), writes) }
+    }
+    const entries: Array<[Bytes, Bytes]> = []
+    for await (const entry of store.iterateState()) entries.push(entry)
+    const state = new EntityState(StateTree.fromEntries(entries))
+    if (!equals(state.root(), head.stateRoot)) {
+      throw new CoreError(ErrorCode.StorageCorrupt, `stored state does not match the head's state root at ${head.height}`)
+    }
+    let time = genesis.time
+    if (head.height > 0) {
+      const block = await store.loadBlock(head.blockHash)
+      if (block === undefined) throw new CoreError(ErrorCode.StorageCorrupt, `head block ${head.height} is missing`)
+      time = decodeBlock(block).header.time
+    }
+    const tip: Tip = { height: head.height, hash: head.blockHash, time, state }
+    return { entity: new EntityMachine(genesis, tip, kv, mempool), ops: [] }
+  }
+
+  get tip(): Tip {
+    return this.current
+  }
+
+  get chainStore(): ChainStore {
+    return this.store
+  }
+
+  /** Commits to the entity as this node holds it: its height, head and state. */
+  root(): Bytes {
+    const t = this.current
+    return sha256(encodeRlp([encodeUint(t.height), t.hash, t.state.root()]))
+  }
+
+  addTransaction(encoded: Bytes): Admitted {
+    return this.mempool.add(encoded, this.current.state, this.current.height)
+  }
+
+  /** Builds the next block from the mempool, for this node as proposer (validator `proposer`). */
+  propose(time: number, proposer: number): BuiltBlock {
+    const params = this.current.state.params()
+    const candidates = this.mempool.reap(this.current.state, { maxTxs: params.maxBlockTxs, maxBytes: params.maxBlockBytes })
+    return buildBlock({ tip: this.current, chain: this.chain, time, proposer, candidates })
+  }
+
+  /**
+   * Verifies a committed block (the certificate first: it is one aggregate check and rules out
+   * most forgeries before any execution) and makes it the new tip.
+   */
+  applyCommitted(blockBytes: Bytes, commitBytes: Bytes): AppliedBlock {
+    const block = decodeBlock(blockBytes)
+    const commit = decodeCommit(commitBytes)
+    const state = this.current.state
+    const hash = blockHash(block.header)
+    verifyCommit(commit, {
+      ...this.chain,
+      height: this.current.height + 1,
+      blockHash: hash,
+      validators: state.validators(),
+      threshold: state.threshold(),
+    })
+    const executed = validateBlock(block, this.current, this.chain, blockBytes.length)
+    return this.advance(executed, blockBytes, commitBytes)
+  }
+
+  /** Makes a block this node executed itself (as proposer or validator) the tip, with its commit. */
+  applyExecuted(executed: ExecutedBlock, commit: Commit): AppliedBlock {
+    if (executed.block.header.height !== this.current.height + 1 || !equals(executed.block.header.parentHash, this.current.hash)) {
+      throw new CoreError(ErrorCode.BlockParentUnknown, 'executed block does not extend the tip')
+    }
+    return this.advance(executed, encodeBlock(executed.block), encodeCommit(commit))
+  }
+
+  private advance(executed: ExecutedBlock, blockBytes: Bytes, commitBytes: Bytes): AppliedBlock {
+    const height = executed.block.header.height
+    const record: CommittedBlock = {
+      height,
+      blockHash: executed.hash,
+      block: blockBytes,
+      commit: commitBytes,
+      stateRoot: executed.state.root(),
+      stateWrites: executed.writes,
+      txHashes: executed.txHashes,
+    }
+    this.current = { height, hash: executed.hash, time: executed.block.header.time, state: executed.state }
+    this.mempool.update(executed.txHashes, executed.state, height)
+    return { height, hash: executed.hash, txHashes: executed.txHashes, ops: this.store.blockOps(record) }
+  }
+}

@@ -1,0 +1,192 @@
+// Executing an entity's transactions and the end of a block. Every function here works on a
+// StateBatch and either applies its whole effect or throws a CoreError before writing anything,
+// so a failed transaction leaves the batch as it was.
+
+import { type Bytes, equals } from '../bytes.ts'
+import { CoreError, ErrorCode } from '../errors.ts'
+import { VALIDATOR_SET_CHANGE_DELAY } from '../consensus/params.ts'
+import { MAX_BLOCK_BYTES, MAX_BLOCK_TXS } from '../limits.ts'
+import { type Transaction, TxKind, type Validator } from '../types/chain.ts'
+import { addressOf } from '../crypto/ed25519.ts'
+import {
+  type EntityParams,
+  type StateBatch,
+  checkThreshold,
+  checkValidators,
+  hasQuorum,
+  totalShares,
+} from './entity-state.ts'
+import {
+  type ProposalAction,
+  decodeAction,
+  decodeCounterAdd,
+  decodeKvDel,
+  decodeKvSet,
+  decodeProposalCreate,
+  decodeProposalVote,
+} from './payloads.ts'
+import { entityKvKey, kvKey } from './state-keys.ts'
+
+/** What one block's execution carries from transaction to transaction. */
+export interface BlockContext {
+  height: number
+  /** Proposals whose shares crossed the threshold in this block, in the order they crossed. */
+  passed: Bytes[]
+}
+
+export function newBlockContext(height: number): BlockContext {
+  return { height, passed: [] }
+}
+
+function validatorOf(validators: Validator[], account: Bytes): Validator | undefined {
+  return validators.find((v) => equals(v.account, account))
+}
+
+/**
+ * Applies one transaction whose signature has already been checked. `hash` is the transaction's
+ * id, which also names a proposal it creates.
+ */
+export function applyTransaction(batch: StateBatch, ctx: BlockContext, tx: Transaction, hash: Bytes): void {
+  const account = addressOf(tx.sender)
+  const expected = batch.nonce(account)
+  if (tx.nonce < expected) {
+    throw new CoreError(ErrorCode.TxNonceTooLow, `nonce ${tx.nonce} already used, next is ${expected}`, { expected })
+  }
+  if (tx.nonce > expected) {
+    throw new CoreError(ErrorCode.TxNonceGap, `nonce ${tx.nonce} skips ahead of ${expected}`, { expected })
+  }
+
+  // Decode and check everything first, then write: a throw must leave the batch untouched.
+  switch (tx.kind) {
+    case TxKind.CounterAdd: {
+      const next = batch.counter() + decodeCounterAdd(tx.payload)
+      if (!Number.isSafeInteger(next)) throw new CoreError(ErrorCode.TxBadPayload, 'counter would overflow')
+      batch.setCounter(next)
+      break
+    }
+    case TxKind.KvSet: {
+      const { key, value } = decodeKvSet(tx.payload)
+      batch.set(kvKey(account, key), value)
+      break
+    }
+    case TxKind.KvDel:
+      batch.delete(kvKey(account, decodeKvDel(tx.payload)))
+      break
+    case TxKind.ProposalCreate:
+      createProposal(batch, ctx, account, tx, hash)
+      break
+    case TxKind.ProposalVote:
+      voteProposal(batch, ctx, account, decodeProposalVote(tx.payload))
+      break
+  }
+  batch.setNonce(account, expected + 1)
+}
+
+function requireValidator(batch: StateBatch, account: Bytes): { validator: Validator; total: number } {
+  const validators = batch.validators()
+  const validator = validatorOf(validators, account)
+  if (validator === undefined) throw new CoreError(ErrorCode.TxNotValidator, 'only validators may create or vote on proposals')
+  return { validator, total: totalShares(validators) }
+}
+
+function createProposal(batch: StateBatch, ctx: BlockContext, account: Bytes, tx: Transaction, id: Bytes): void {
+  const { action, actionBytes, expiresIn } = decodeProposalCreate(tx.payload)
+  checkAction(action)
+  const { validator, total } = requireValidator(batch, account)
+  if (batch.proposal(id) !== undefined) throw new CoreError(ErrorCode.TxProposalExists, 'proposal exists')
+  const params = batch.params()
+  const period = expiresIn === 0 ? params.proposalExpiry : Math.min(expiresIn, params.proposalExpiry)
+  const expiresAt = ctx.height + period
+  batch.setProposal({ id, action: actionBytes, creator: account, shares: validator.shares, expiresAt, voters: [account] })
+  batch.setExpiring(expiresAt, [...batch.expiring(expiresAt), id])
+  if (hasQuorum(validator.shares, total, batch.threshold())) ctx.passed.push(id)
+}
+
+function voteProposal(batch: StateBatch, ctx: BlockContext, account: Bytes, id: Bytes): void {
+  const proposal = batch.proposal(id)
+  if (proposal === undefined) throw new CoreError(ErrorCode.TxProposalUnknown, 'no open proposal with that id')
+  const { validator, total } = requireValidator(batch, account)
+  if (proposal.voters.some((v) => equals(v, account))) throw new CoreError(ErrorCode.TxAlreadyVoted, 'already voted')
+  const threshold = batch.threshold()
+  const before = hasQuorum(proposal.shares, total, threshold)
+  const shares = proposal.shares + validator.shares
+  batch.setProposal({ ...proposal, shares, voters: [...proposal.voters, account] })
+  if (!before && hasQuorum(shares, total, threshold)) ctx.passed.push(id)
+}
+
+/** Rejects, at creation, an action that could never be executed. */
+function checkAction(action: ProposalAction): void {
+  switch (action.type) {
+    case 'validators.set':
+      checkValidators(action.validators)
+      break
+    case 'threshold.set':
+      checkThreshold(action.threshold)
+      break
+    case 'params.set':
+      checkParam(action.name, action.value)
+      break
+    case 'entity.set':
+    case 'entity.del':
+      break
+  }
+}
+
+const PARAM_RANGES: Record<keyof EntityParams, [min: number, max: number]> = {
+  proposalExpiry: [1, 1_000_000],
+  maxBlockTxs: [1, MAX_BLOCK_TXS],
+  maxBlockBytes: [1024, MAX_BLOCK_BYTES],
+}
+
+function checkParam(name: keyof EntityParams, value: number): void {
+  const [min, max] = PARAM_RANGES[name]
+  if (value < min || value > max) throw new CoreError(ErrorCode.TxBadAction, `${name} must be within ${min}..${max}`)
+}
+
+function runAction(batch: StateBatch, height: number, action: ProposalAction): void {
+  switch (action.type) {
+    case 'validators.set':
+    case 'threshold.set': {
+      const pending = batch.pending()
+      batch.setPending({
+        activateAt: height + VALIDATOR_SET_CHANGE_DELAY,
+        validators: action.type === 'validators.set' ? action.validators : (pending?.validators ?? batch.validators()),
+        threshold: action.type === 'threshold.set' ? action.threshold : (pending?.threshold ?? batch.threshold()),
+      })
+      break
+    }
+    case 'entity.set':
+      batch.set(entityKvKey(action.key), action.value)
+      break
+    case 'entity.del':
+      batch.delete(entityKvKey(action.key))
+      break
+    case 'params.set':
+      batch.setParams({ ...batch.params(), [action.name]: action.value })
+      break
+  }
+}
+
+/**
+ * The end of block `ctx.height`: runs the proposals that passed in it, expires the undecided ones
+ * whose period ends here, and activates a pending validator set due at the next height. After it
+ * the state holds the validator set and threshold that govern height + 1.
+ */
+export function endBlock(batch: StateBatch, ctx: BlockContext): void {
+  for (const id of ctx.passed) {
+    const proposal = batch.proposal(id)
+    if (proposal === undefined) continue
+    runAction(batch, ctx.height, decodeAction(proposal.action))
+    batch.deleteProposal(id)
+  }
+  const expiring = batch.expiring(ctx.height)
+  if (expiring.length > 0) {
+    for (const id of expiring) if (batch.proposal(id) !== undefined) batch.deleteProposal(id)
+    batch.setExpiring(ctx.height, [])
+  }
+  const pending = batch.pending()
+  if (pending !== undefined && pending.activateAt <= ctx.height + 1) {
+    batch.setValidators(pending.validators, pending.threshold)
+    batch.setPending(undefined)
+  }
+}

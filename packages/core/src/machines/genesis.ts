@@ -1,0 +1,92 @@
+// The genesis of an entity: its network, first validator set, threshold, parameters and start
+// time. The entity's id is the hash of the canonical genesis encoding, so two entities with any
+// difference in their genesis can never be confused, and block 1's parent hash is that id.
+
+import type { Bytes } from '../bytes.ts'
+import { sha256 } from '../hash.ts'
+import { CoreError, ErrorCode } from '../errors.ts'
+import { asList, asString, asUint, decodeRlp, encodeRlp, encodeString, encodeUint } from '../codec/rlp.ts'
+import { MAX_NETWORK_NAME } from '../limits.ts'
+import { StateTree } from '../state/tree.ts'
+import type { Threshold, Validator } from '../types/chain.ts'
+import {
+  DEFAULT_PARAMS,
+  DEFAULT_THRESHOLD,
+  type EntityParams,
+  EntityState,
+  type StateWrite,
+  checkThreshold,
+  checkValidators,
+} from './entity-state.ts'
+import { decodeThreshold, decodeValidators, encodeThreshold, encodeValidators } from './payloads.ts'
+
+export interface Genesis {
+  network: string
+  /** Milliseconds since the epoch; block 1 may not be older. */
+  time: number
+  validators: Validator[]
+  threshold: Threshold
+  params: EntityParams
+}
+
+export type GenesisInit = Pick<Genesis, 'network' | 'time' | 'validators'> & Partial<Genesis>
+
+export function makeGenesis(init: GenesisInit): Genesis {
+  const genesis = { threshold: DEFAULT_THRESHOLD, params: DEFAULT_PARAMS, ...init }
+  checkGenesis(genesis)
+  return genesis
+}
+
+export function checkGenesis(g: Genesis): void {
+  try {
+    if (g.network.length === 0 || g.network.length > MAX_NETWORK_NAME || !/^[a-z0-9][a-z0-9._-]*$/.test(g.network)) {
+      throw new Error(`network name ${JSON.stringify(g.network)} must be 1..${MAX_NETWORK_NAME} of a-z 0-9 . _ -`)
+    }
+    if (g.validators.length === 0) throw new Error('genesis needs at least one validator')
+    checkValidators(g.validators)
+    checkThreshold(g.threshold)
+  } catch (err) {
+    throw new CoreError(ErrorCode.GenesisInvalid, (err as Error).message)
+  }
+}
+
+export function encodeGenesis(g: Genesis): Bytes {
+  return encodeRlp([
+    encodeString(g.network),
+    encodeUint(g.time),
+    encodeValidators(g.validators),
+    encodeThreshold(g.threshold),
+    [encodeUint(g.params.proposalExpiry), encodeUint(g.params.maxBlockTxs), encodeUint(g.params.maxBlockBytes)],
+  ])
+}
+
+export function decodeGenesis(bytes: Bytes): Genesis {
+  const f = asList(decodeRlp(bytes, 1024 * 1024, 'genesis'), 'genesis', 5)
+  const p = asList(f[4], 'genesis.params', 3)
+  const genesis: Genesis = {
+    network: asString(f[0], 'genesis.network', MAX_NETWORK_NAME),
+    time: asUint(f[1], 'genesis.time'),
+    validators: decodeValidators(f[2]),
+    threshold: decodeThreshold(f[3]),
+    params: {
+      proposalExpiry: asUint(p[0], 'proposalExpiry'),
+      maxBlockTxs: asUint(p[1], 'maxBlockTxs'),
+      maxBlockBytes: asUint(p[2], 'maxBlockBytes'),
+    },
+  }
+  checkGenesis(genesis)
+  return genesis
+}
+
+/** The entity id: also the "hash" of height 0, the parent of block 1. */
+export function genesisId(g: Genesis): Bytes {
+  return sha256(encodeGenesis(g))
+}
+
+export function genesisState(g: Genesis): { state: EntityState; writes: StateWrite[] } {
+  const batch = new EntityState(StateTree.empty()).batch()
+  batch.setValidators(g.validators, g.threshold)
+  batch.setParams(g.params)
+  batch.setCounter(0)
+  return batch.finish()
+}

@@ -1,0 +1,291 @@
+// The server machine: one per node, never replicated. Every input the node receives (API
+// requests, gossip, sync results, timer ticks) arrives here as RLP: a list of 32-byte machine
+// keys followed by values; value i < len(keys) goes to the machine named by key i (a signer or
+// an entity), the rest are the server's own transactions. `seal` closes the inputs since the last
+// seal into a frame {height, previous frame hash, time, inputs, state hash} and writes it, the
+// server root and every block the inputs committed in ONE atomic batch: the frames are the node's
+// write-ahead log, and a crash loses at most the inputs of the frame being filled.
+
+import { type Bytes, compare, toHex } from '../bytes.ts'
+import { sha256 } from '../hash.ts'
+import { CoreError, ErrorCode, isCoreError } from '../errors.ts'
+import { type RlpItem, asBytes, asList, asString, asUint, decodeRlp, encodeRlp, encodeUint, asOptionalHash } from '../codec/rlp.ts'
+import { type ServerFrame, decodeFrame, encodeFrame, encodeTx } from '../codec/objects.ts'
+import { MAX_FRAME_BYTES, MAX_SERVER_INPUT_BYTES } from '../limits.ts'
+import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
+import { PREFIX_FRAME_HEIGHT, frameHeightKey, frameKey, prefixRange, serverRootKey } from '../storage/schema.ts'
+import type { Transaction, Vote, VoteStep } from '../types/chain.ts'
+import { EntityMachine } from './entity.ts'
+import type { Genesis } from './genesis.ts'
+import { AccountSigner, ValidatorSigner } from './signer.ts'
+
+export type ServerOutput =
+  | { type: 'tx.admitted'; entity: Bytes; hash: Bytes }
+  | { type: 'tx.rejected'; entity: Bytes; code: string }
+  | { type: 'block.committed'; entity: Bytes; height: number; hash: Bytes; txHashes: Bytes[] }
+  | { type: 'block.rejected'; entity: Bytes; code: string }
+  | { type: 'vote.signed'; vote: Vote }
+  | { type: 'tx.signed'; tx: Transaction; encoded: Bytes }
+  | { type: 'input.rejected'; code: string; message: string }
+
+export interface ServerOptions {
+  /** 32 bytes naming this server; its root is stored under it. */
+  id: Bytes
+  store: KeyValueStore
+  entities: Genesis[]
+  validatorSeeds?: Bytes[]
+  accountSeeds?: Bytes[]
+  /** fsync each frame (default true): a frame on disk is a promise kept after power loss. */
+  sync?: boolean
+}
+
+type Machine = { kind: 'entity'; m: EntityMachine } | { kind: 'validator'; m: ValidatorSigner } | { kind: 'account'; m: AccountSigner }
+
+export class Server {
+  readonly id: Bytes
+  private readonly store: KeyValueStore
+  private readonly sync: boolean
+  private readonly machines = new Map<string, Machine>()
+  private counter = 0
+  private height = 0
+  private prevHash: Bytes | null = null
+  private inputs: Bytes[] = []
+  private pendingOps: BatchOp[] = []
+
+  private constructor(options: ServerOptions) {
+    this.id = options.id
+    this.store = options.store
+    this.sync = options.sync ?? true
+  }
+
+  /** Opens the server over `store`: restored exactly from its root if it has one, else fresh. */
+  static async open(options: ServerOptions): Promise<Server> {
+    const server = new Server(options)
+    for (const genesis of options.entities) {
+      const { entity, ops } = await EntityMachine.open(genesis, options.store)
+      server.machines.set(toHex(entity.id), { kind: 'entity', m: entity })
+      // A new entity's genesis is written at once: it is configuration, not an input to log.
+      if (ops.length > 0) await options.store.batch(ops, { sync: server.sync })
+    }
+    for (const seed of options.validatorSeeds ?? []) {
+      const m = new ValidatorSigner(seed)
+      server.machines.set(toHex(m.id), { kind: 'validator', m })
+    }
+    for (const seed of options.accountSeeds ?? []) {
+      const m = new AccountSigner(seed)
+      server.machines.set(toHex(m.id), { kind: 'account', m })
+    }
+    const root = await options.store.get(serverRootKey(options.id))
+    if (root !== undefined) server.restore(root)
+    return server
+  }
+
+  get frameHeight(): number {
+    return this.height
+  }
+
+  get ownCounter(): number {
+    return this.counter
+  }
+
+  entity(id: Bytes): EntityMachine | undefined {
+    const machine = this.machines.get(toHex(id))
+    return machine?.kind === 'entity' ? machine.m : undefined
+  }
+
+  validator(id: Bytes): ValidatorSigner | undefined {
+    const machine = this.machines.get(toHex(id))
+    return machine?.kind === 'validator' ? machine.m : undefined
+  }
+
+  account(id: Bytes): AccountSigner | undefined {
+    const machine = this.machines.get(toHex(id))
+    return machine?.kind === 'account' ? machine.m : undefined
+  }
+
+  /**
+   * Takes one input. Malformed inputs are refused whole (and not logged); a well-formed input is
+   * logged in the next frame even when a machine rejects what it says, since replaying it gives
+   * the same rejection.
+   */
+  receive(input: Bytes): ServerOutput[] {
+    let routed: Array<[Machine, RlpItem]>
+    let own: RlpItem[]
+    try {
+      ;({ routed, own } = this.route(decodeRlp(input, MAX_SERVER_INPUT_BYTES, 'server input')))
+    } catch (err) {
+      if (!isCoreError(err)) throw err
+      return [{ type: 'input.rejected', code: err.code, message: err.message }]
+    }
+    this.inputs.push(input)
+    const out: ServerOutput[] = []
+    for (const [machine, value] of routed) out.push(...this.dispatch(machine, value))
+    for (const value of own) out.push(...this.applyOwn(value))
+    return out
+  }
+
+  private route(item: RlpItem): { routed: Array<[Machine, RlpItem]>; own: RlpItem[] } {
+    const list = asList(item, 'server input')
+    const keys = asList(list[0], 'server input keys')
+    if (keys.length > list.length - 1) {
+      throw new CoreError(ErrorCode.ServerBadInput, `${keys.length} keys for ${list.length - 1} values`)
+    }
+    const routed = keys.map((key, i): [Machine, RlpItem] => {
+      const id = asBytes(key, `key ${i}`, 32)
+      const machine = this.machines.get(toHex(id))
+      if (!machine) throw new CoreError(ErrorCode.ServerUnknownMachine, `no machine ${toHex(id).slice(0, 16)}`)
+      return [machine, list[i + 1]!]
+    })
+    return { routed, own: list.slice(keys.length + 1) }
+  }
+
+  private dispatch(machine: Machine, value: RlpItem): ServerOutput[] {
+    try {
+      const f = asList(value, 'machine input')
+      const op = asString(f[0], 'op', 16)
+      if (machine.kind === 'entity') return this.entityInput(machine.m, op, f)
+      if (machine.kind === 'validator' && op === 'vote') {
+        const [, network, entity, validator, height, round, step, hash] = f
+        const vote = machine.m.signVote(asString(network, 'network', 64), asBytes(entity, 'entity', 32), asUint(validator, 'validator'), {
+          height: asUint(height, 'height'),
+          round: asUint(round, 'round'),
+          step: asUint(step, 'step') as VoteStep,
+          blockHash: asOptionalHash(hash, 'blockHash'),
+        })
+        return [{ type: 'vote.signed', vote }]
+      }
+      if (machine.kind === 'account' && op === 'tx') {
+        const [, network, entity, nonce, kind, payload] = f
+        const tx = machine.m.signTransaction({
+          network: asString(network, 'network', 64),
+          entity: asBytes(entity, 'entity', 32),
+          nonce: asUint(nonce, 'nonce'),
+          kind: asString(kind, 'kind', 32) as Transaction['kind'],
+          payload: asBytes(payload, 'payload'),
+        })
+        return [{ type: 'tx.signed', tx, encoded: encodeTx(tx) }]
+      }
+      throw new CoreError(ErrorCode.ServerBadInput, `${machine.kind} has no op ${op}`)
+    } catch (err) {
+      if (!isCoreError(err)) throw err
+      return [{ type: 'input.rejected', code: err.code, message: err.message }]
+    }
+  }
+
+  private entityInput(entity: EntityMachine, op: string, f: RlpItem[]): ServerOutput[] {
+    if (op === 'tx') {
+      try {
+        const { hash } = entity.addTransaction(asBytes(f[1], 'tx'))
+        return [{ type: 'tx.admitted', entity: entity.id, hash }]
+      } catch (err) {
+        if (!isCoreError(err)) throw err
+        return [{ type: 'tx.rejected', entity: entity.id, code: err.code }]
+      }
+    }
+    if (op === 'block') {
+      try {
+        const applied = entity.applyCommitted(asBytes(f[1], 'block'), asBytes(f[2], 'commit'))
+        this.pendingOps.push(...applied.ops)
+        return [{ type: 'block.committed', entity: entity.id, height: applied.height, hash: applied.hash, txHashes: applied.txHashes }]
+      } catch (err) {
+        if (!isCoreError(err)) throw err
+        return [{ type: 'block.rejected', entity: entity.id, code: err.code }]
+      }
+    }
+    throw new CoreError(ErrorCode.ServerBadInput, `entity has no op ${op}`)
+  }
+
+  /** The server's own transactions: `counter.add N`, as in the seed's machine. */
+  private applyOwn(value: RlpItem): ServerOutput[] {
+    try {
+      const f = asList(value, 'server transaction', 2)
+      const op = asString(f[0], 'op', 16)
+      if (op !== 'counter.add') throw new CoreError(ErrorCode.ServerBadInput, `server has no op ${op}`)
+      const next = this.counter + asUint(f[1], 'amount')
+      if (!Number.isSafeInteger(next)) throw new CoreError(ErrorCode.ServerBadInput, 'counter would overflow')
+      this.counter = next
+      return []
+    } catch (err) {
+      if (!isCoreError(err)) throw err
+      return [{ type: 'input.rejected', code: err.code, message: err.message }]
+    }
+  }
+
+  /** Hash over the server's own state and every sub-machine's root, in key order. */
+  stateHash(): Bytes {
+    const roots = [...this.machines.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([key, machine]) => [Buffer.from(key, 'hex'), machine.m.root()])
+    return sha256(encodeRlp([encodeUint(this.counter), roots]))
+  }
+
+  /**
+   * Closes the inputs received since the last seal into a frame and writes it with everything
+   * they committed, atomically. Returns undefined, writing nothing, when nothing happened.
+   */
+  async seal(time: number): Promise<ServerFrame | undefined> {
+    if (this.inputs.length === 0 && this.pendingOps.length === 0) return undefined
+    const frame: ServerFrame = {
+      height: this.height + 1,
+      prevHash: this.prevHash,
+      time,
+      inputs: this.inputs,
+      stateHash: this.stateHash(),
+    }
+    const encoded = encodeFrame(frame)
+    if (encoded.length > MAX_FRAME_BYTES) throw new CoreError(ErrorCode.ServerBadInput, `frame of ${encoded.length} bytes`)
+    const hash = sha256(encoded)
+    const ops = this.pendingOps
+    ops.push(
+      { type: 'put', key: frameKey(hash), value: encoded },
+      { type: 'put', key: frameHeightKey(frame.height), value: hash },
+      { type: 'put', key: serverRootKey(this.id), value: this.encodeRoot(frame.height, hash, frame.stateHash) },
+    )
+    // From here on the next frame collects; the state above is already fixed in `frame`.
+    this.inputs = []
+    this.pendingOps = []
+    this.height = frame.height
+    this.prevHash = hash
+    await this.store.batch(ops, { sync: this.sync })
+    return frame
+  }
+
+  private encodeRoot(height: number, frameHash: Bytes, stateHash: Bytes): Bytes {
+    const records: RlpItem[] = []
+    for (const [key, machine] of [...this.machines.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (machine.kind === 'validator') records.push([Buffer.from(key, 'hex'), machine.m.encodeRecord()])
+    }
+    return encodeRlp([encodeUint(height), frameHash, stateHash, encodeUint(this.counter), records])
+  }
+
+  private restore(bytes: Bytes): void {
+    const f = asList(decodeRlp(bytes, MAX_FRAME_BYTES, 'server root'), 'server root', 5)
+    this.height = asUint(f[0], 'height')
+    this.prevHash = asBytes(f[1], 'frameHash', 32)
+    const stored = asBytes(f[2], 'stateHash', 32)
+    this.counter = asUint(f[3], 'counter')
+    for (const record of asList(f[4], 'signer records')) {
+      const [key, value] = asList(record, 'signer record', 2)
+      const machine = this.machines.get(toHex(asBytes(key, 'signer id', 32)))
+      if (machine?.kind === 'validator') machine.m.restoreRecord(value!)
+    }
+    if (compare(stored, this.stateHash()) !== 0) {
+      throw new CoreError(ErrorCode.ServerStateMismatch, `state after frame ${this.height} does not match its stored hash`)
+    }
+  }
+}
+
+/** Builds a server input: values routed to `routed` machines, then the server's own values. */
+export function encodeServerInput(routed: Array<[id: Bytes, value: RlpItem]>, own: RlpItem[] = []): Bytes {
+  return encodeRlp([routed.map(([id]) => id), ...routed.map(([, value]) => value), ...own])
+}
+
+/** The frames in `store`, in height order, from `from` on: the log a replay runs through. */
+export async function* readFrames(store: KeyValueStore, from = 1): AsyncIterableIterator<ServerFrame & { hash: Bytes }> {
+  const range = prefixRange(new Uint8Array([PREFIX_FRAME_HEIGHT]))
+  for await (const [, hash] of store.iterate({ ...range, gte: frameHeightKey(from) })) {
+    const bytes = await store.get(frameKey(hash))
+    if (bytes === undefined) throw new CoreError(ErrorCode.StorageCorrupt, 'frame index points at a missing frame')
+    yield { ...decodeFrame(bytes, MAX_FRAME_BYTES), hash }
+  }
+}

@@ -1,0 +1,110 @@
+// Block validation in stages, cheapest first, as Lodestar does: sanity (sizes and header fields
+// against the parent), then transaction signatures, then execution against the parent state
+// (which ends with the state root check). The commit is checked by validation/commit.ts. Each
+// failure is a CoreError with its own code.
+
+import { type Bytes, equals } from '../bytes.ts'
+import { CoreError, ErrorCode, isCoreError } from '../errors.ts'
+import { blockHash, decodeTx, encodeBlock, txHash, txSigningMessage, txsHash } from '../codec/objects.ts'
+import { SignatureKind } from '../crypto/domain.ts'
+import { verifyEd25519 } from '../crypto/ed25519.ts'
+import type { Block, Transaction } from '../types/chain.ts'
+import type { EntityState, StateWrite } from '../machines/entity-state.ts'
+import { applyTransaction, endBlock, newBlockContext } from '../machines/execute.ts'
+
+/** The block a new one builds on: height 0 is the genesis, whose hash is the entity id. */
+export interface Tip {
+  height: number
+  hash: Bytes
+  time: number
+  /** State after the tip, which also holds the validator set governing height + 1. */
+  state: EntityState
+}
+
+export interface ChainId {
+  network: string
+  entity: Bytes
+}
+
+export interface ExecutedBlock {
+  block: Block
+  hash: Bytes
+  state: EntityState
+  writes: StateWrite[]
+  txHashes: Bytes[]
+}
+
+function fail(code: ErrorCode, message: string, details: Record<string, unknown> = {}): never {
+  throw new CoreError(code, message, details)
+}
+
+/** Stage 1: everything that needs no signature check and no execution. */
+export function checkSanity(block: Block, tip: Tip, chain: ChainId, encodedSize?: number): void {
+  const h = block.header
+  const params = tip.state.params()
+  const size = encodedSize ?? encodeBlock(block).length
+  if (size > params.maxBlockBytes) fail(ErrorCode.BlockTooLarge, `block is ${size} bytes, limit ${params.maxBlockBytes}`)
+  if (block.txs.length > params.maxBlockTxs) fail(ErrorCode.BlockTooManyTxs, `${block.txs.length} transactions, limit ${params.maxBlockTxs}`)
+  if (h.network !== chain.network) fail(ErrorCode.BlockWrongNetwork, `block of network ${h.network}`)
+  if (!equals(h.entity, chain.entity)) fail(ErrorCode.BlockWrongEntity, 'block of another entity')
+  if (h.height !== tip.height + 1) fail(ErrorCode.BlockWrongHeight, `height ${h.height} does not follow ${tip.height}`)
+  if (!equals(h.parentHash, tip.hash)) fail(ErrorCode.BlockParentUnknown, 'parent hash is not the tip')
+  if (h.time < tip.time) fail(ErrorCode.BlockTimeBeforeParent, `time ${h.time} before parent ${tip.time}`)
+  if (!equals(h.txsHash, txsHash(block.txs))) fail(ErrorCode.BlockTxsHashMismatch, 'txsHash does not match the transactions')
+  if (!equals(h.validatorsHash, tip.state.validatorsHash())) {
+    fail(ErrorCode.BlockValidatorsHashMismatch, 'validatorsHash is not the set governing this height')
+  }
+  if (h.proposer >= tip.state.validators().length) fail(ErrorCode.BlockBadProposer, `no validator ${h.proposer}`)
+}
+
+/** Decodes a transaction and checks its chain and signature (no state needed). */
+export function checkTransaction(encoded: Bytes, chain: ChainId): Transaction {
+  const tx = decodeTx(encoded)
+  if (tx.network !== chain.network) fail(ErrorCode.TxWrongNetwork, `transaction of network ${tx.network}`)
+  if (!equals(tx.entity, chain.entity)) fail(ErrorCode.TxWrongEntity, 'transaction of another entity')
+  const domain = { network: tx.network, entity: tx.entity, kind: SignatureKind.Tx }
+  if (!verifyEd25519(tx.sender, domain, txSigningMessage(tx), tx.signature)) {
+    fail(ErrorCode.TxBadSignature, 'transaction signature does not verify')
+  }
+  return tx
+}
+
+function blockTxError(index: number, err: unknown): never {
+  if (!isCoreError(err)) throw err
+  throw new CoreError(ErrorCode.BlockBadTx, `transaction ${index}: ${err.message}`, { index, cause: err.code })
+}
+
+/** Stage 2: every transaction decodes, belongs to this chain and carries a valid signature. */
+export function checkSignatures(block: Block, chain: ChainId): Transaction[] {
+  return block.txs.map((encoded, i) => {
+    try {
+      return checkTransaction(encoded, chain)
+    } catch (err) {
+      return blockTxError(i, err)
+    }
+  })
+}
+
+/** Stage 3: applies the transactions and the end of the block, then checks the state root. */
+export function execute(block: Block, txs: Transaction[], tip: Tip): ExecutedBlock {
+  const batch = tip.state.batch()
+  const ctx = newBlockContext(block.header.height)
+  const txHashes = block.txs.map((encoded) => txHash(encoded))
+  txs.forEach((tx, i) => {
+    try {
+      applyTransaction(batch, ctx, tx, txHashes[i]!)
+    } catch (err) {
+      blockTxError(i, err)
+    }
+  })
+  endBlock(batch, ctx)
+  const { state, writes } = batch.finish()
+  if (!equals(state.root(), block.header.stateRoot)) fail(ErrorCode.BlockStateRootMismatch, 'state root does not match execution')
+  return { block, hash: blockHash(block.header), state, writes, txHashes }
+}
+
+/** All three stages; the commit is checked separately, before this, when one comes with the block. */
+export function validateBlock(block: Block, tip: Tip, chain: ChainId, encodedSize?: number): ExecutedBlock {
+  checkSanity(block, tip, chain, encodedSize)
+  return execute(block, checkSignatures(block, chain), tip)
+}

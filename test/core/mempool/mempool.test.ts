@@ -1,0 +1,125 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { toHex } from '../../../packages/core/src/bytes.ts'
+import { isCoreError } from '../../../packages/core/src/errors.ts'
+import { txHash } from '../../../packages/core/src/codec/objects.ts'
+import { encodeCounterAdd } from '../../../packages/core/src/machines/payloads.ts'
+import { AccountSigner } from '../../../packages/core/src/machines/signer.ts'
+import { Mempool } from '../../../packages/core/src/mempool/mempool.ts'
+import { TxKind } from '../../../packages/core/src/types/chain.ts'
+import { makeChain, seed } from '../../fixtures/chain.ts'
+import { Runner } from '../../fixtures/run.ts'
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn()
+  } catch (err) {
+    return isCoreError(err) ? err.code : `not a CoreError: ${err}`
+  }
+  return undefined
+}
+
+const chain = makeChain()
+const id = { network: chain.network, entity: chain.entity }
+const alice = new AccountSigner(seed('alice'))
+const bob = new AccountSigner(seed('bob'))
+const carol = new AccountSigner(seed('carol'))
+const add = (who: AccountSigner, nonce: number, n = 1) => chain.tx(who, nonce, TxKind.CounterAdd, encodeCounterAdd(n))
+
+test('admits valid transactions and refuses duplicates, bad signatures and used nonces', () => {
+  const run = new Runner(chain)
+  const pool = new Mempool(id)
+  const tx = add(alice, 0)
+  pool.add(tx, run.tip.state, 0)
+  assert.is(pool.size, 1)
+  assert.is(pool.bytes, tx.length)
+  assert.is(code(() => pool.add(tx, run.tip.state, 0)), 'MEMPOOL_DUPLICATE')
+  assert.is(code(() => pool.add(add(alice, 0, 2), run.tip.state, 0)), 'MEMPOOL_DUPLICATE', 'same nonce, other tx')
+  const forged = tx.slice()
+  forged[forged.length - 1]! ^= 1
+  assert.is(code(() => pool.add(forged, run.tip.state, 0)), 'TX_BAD_SIGNATURE')
+  assert.is(code(() => pool.add(new Uint8Array(20_000), run.tip.state, 0)), 'MEMPOOL_TX_TOO_LARGE')
+  assert.is(code(() => pool.add(new Uint8Array([0xc0]), run.tip.state, 0)), 'CODEC_BAD_FIELD')
+  const other = makeChain([1, 1, 1, 1], 'othernet')
+  assert.is(code(() => pool.add(other.tx(alice, 0, TxKind.CounterAdd, encodeCounterAdd(1)), run.tip.state, 0)), 'TX_WRONG_NETWORK')
+})
+
+test('reaps contiguous nonces per sender, in arrival order, within limits', () => {
+  const run = new Runner(chain)
+  const pool = new Mempool(id)
+  // alice's nonce 1 arrives before 0; bob has a gap at 1
+  for (const tx of [add(alice, 1), add(bob, 0), add(alice, 0), add(bob, 2)]) pool.add(tx, run.tip.state, 0)
+  const reaped = pool.reap(run.tip.state, { maxTxs: 100, maxBytes: 1 << 20 })
+  assert.equal(
+    reaped.map((c) => `${toHex(c.tx.sender) === toHex(alice.publicKey) ? 'alice' : 'bob'}:${c.tx.nonce}`),
+    ['alice:0', 'alice:1', 'bob:0'],
+  )
+  assert.is(pool.reap(run.tip.state, { maxTxs: 2, maxBytes: 1 << 20 }).length, 2)
+  const one = reaped[0]!.encoded.length
+  assert.is(pool.reap(run.tip.state, { maxTxs: 100, maxBytes: one * 2 }).length, 2)
+})
+
+test('caps count and bytes with MEMPOOL_FULL, and evicts from the largest sender for a smaller one', () => {
+  const run = new Runner(chain)
+  const pool = new Mempool(id, { maxTxs: 5 })
+  for (let n = 0; n < 5; n++) pool.add(add(alice, n), run.tip.state, 0)
+  // alice cannot push out her own transactions
+  assert.is(code(() => pool.add(add(alice, 5), run.tip.state, 0)), 'MEMPOOL_FULL')
+  // bob, holding none, takes the place of alice's last one
+  pool.add(add(bob, 0), run.tip.state, 0)
+  assert.is(pool.size, 5)
+  assert.not.ok(pool.has(txHash(add(alice, 4))), "alice's highest nonce was evicted")
+  assert.ok(pool.has(txHash(add(alice, 0))))
+  const byBytes = new Mempool(id, { maxBytes: add(alice, 0).length * 2 })
+  byBytes.add(add(carol, 0), run.tip.state, 0)
+  byBytes.add(add(carol, 1), run.tip.state, 0)
+  assert.is(code(() => byBytes.add(add(carol, 2), run.tip.state, 0)), 'MEMPOOL_FULL')
+})
+
+test('per-sender cap and nonce window', () => {
+  const run = new Runner(chain)
+  const pool = new Mempool(id, { maxPerSender: 3 })
+  for (let n = 0; n < 3; n++) pool.add(add(alice, n), run.tip.state, 0)
+  assert.is(code(() => pool.add(add(alice, 3), run.tip.state, 0)), 'TX_NONCE_GAP')
+  assert.is(code(() => pool.add(add(bob, 3), run.tip.state, 0)), 'TX_NONCE_GAP')
+  pool.add(add(bob, 2), run.tip.state, 0)
+  pool.add(add(bob, 1), run.tip.state, 0)
+  assert.is(code(() => pool.add(add(bob, 0), run.tip.state, 0)), undefined)
+  assert.is(code(() => pool.add(add(carol, 0), run.tip.state, 0)), undefined)
+})
+
+test('after a commit: committed ones removed and not re-admitted, stale nonces and expired ones dropped', () => {
+  const run = new Runner(chain)
+  const pool = new Mempool(id, { ttlBlocks: 3 })
+  const a0 = add(alice, 0)
+  const a0other = add(alice, 0, 9) // will be stale once a0 commits... admitted? same nonce: refused
+  pool.add(a0, run.tip.state, 0)
+  assert.is(code(() => pool.add(a0other, run.tip.state, 0)), 'MEMPOOL_DUPLICATE')
+  pool.add(add(bob, 5), run.tip.state, 0) // waits for nonces 0..4 that never come
+  const built = run.block(pool.reap(run.tip.state, { maxTxs: 100, maxBytes: 1 << 20 }).map((c) => c.encoded))
+  assert.is(built.txHashes.length, 1)
+  pool.update(built.txHashes, run.tip.state, run.tip.height)
+  assert.not.ok(pool.has(txHash(a0)))
+  assert.ok(pool.wasCommitted(txHash(a0)))
+  assert.is(code(() => pool.add(a0, run.tip.state, run.tip.height)), 'MEMPOOL_ALREADY_COMMITTED')
+  assert.is(code(() => pool.add(a0other, run.tip.state, run.tip.height)), 'TX_NONCE_TOO_LOW')
+  assert.is(pool.size, 1)
+  const dropped = pool.update([], run.tip.state, 3)
+  assert.equal(dropped.map(toHex), [toHex(txHash(add(bob, 5)))], 'TTL eviction')
+  assert.is(pool.size, 0)
+  assert.is(pool.bytes, 0)
+})
+
+test('re-check drops transactions whose nonce another node committed', () => {
+  const run = new Runner(chain)
+  const pool = new Mempool(id)
+  const mine = add(alice, 0, 1)
+  pool.add(mine, run.tip.state, 0)
+  const theirs = add(alice, 0, 2)
+  const built = run.block([theirs])
+  const dropped = pool.update(built.txHashes, run.tip.state, run.tip.height)
+  assert.equal(dropped.map(toHex), [toHex(txHash(mine))])
+  assert.is(pool.size, 0)
+})
+
+test.run()
