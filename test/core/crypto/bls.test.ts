@@ -8,6 +8,8 @@ import {
   blsKeyFromSeed,
   fastAggregateVerifyBls,
   isValidBlsPublicKey,
+  proveBlsPossession,
+  verifyBlsPossession,
   signBls,
   verifyBls,
 } from '../../../packages/core/src/crypto/bls.ts'
@@ -153,6 +155,19 @@ test('aggregating one signature gives it back; malformed ones throw CryptoBadSig
 test('fastAggregateVerifyBls returns false for a malformed aggregate', () => {
   assert.not.ok(fastAggregateVerifyBls(PUBLIC_KEYS, DOMAIN, MESSAGE, new Uint8Array(96)))
   assert.not.ok(fastAggregateVerifyBls(PUBLIC_KEYS, DOMAIN, MESSAGE, new Uint8Array(10)))
+})
+
+test('a proof of possession verifies for its own key only', () => {
+  const a = blsKeyFromSeed(new Uint8Array(32).fill(21))
+  const b = blsKeyFromSeed(new Uint8Array(32).fill(22))
+  const proof = proveBlsPossession(a.secretKey)
+  assert.ok(verifyBlsPossession(a.publicKey, proof))
+  assert.not.ok(verifyBlsPossession(b.publicKey, proof))
+  assert.not.ok(verifyBlsPossession(a.publicKey, proveBlsPossession(b.secretKey)))
+  assert.not.ok(verifyBlsPossession(new Uint8Array(48), proof), 'an unparseable key')
+  // an ordinary signature over the key bytes, in another domain, is no proof
+  const domain = { network: 'n', entity: new Uint8Array(32), kind: SignatureKind.Vote }
+  assert.not.ok(verifyBlsPossession(a.publicKey, signBls(a.secretKey, domain, a.publicKey)))
 })
 
 test.run()

@@ -40,8 +40,8 @@ test('field boundaries are unambiguous: moving bytes between fields changes the 
   assert.not.ok(equals(a, b), 'network/entity boundary')
 })
 
-test('SignatureKind holds the four kinds', () => {
-  assert.equal(Object.values(SignatureKind).sort(), ['frame', 'proposal', 'tx', 'vote'])
+test('SignatureKind holds the five kinds', () => {
+  assert.equal(Object.values(SignatureKind).sort(), ['frame', 'possession', 'proposal', 'tx', 'vote'])
 })
 
 test.run()

@@ -143,4 +143,16 @@ test('invalid proposal actions are refused at creation', () => {
   assert.equal(zero.rejected.map((r) => r.code), ['TX_BAD_ACTION'])
 })
 
+test('a validator without a valid proof of possession cannot enter the set', () => {
+  const chain = makeChain([10, 1, 1, 1])
+  const run = new Runner(chain)
+  const stranger = makeChain([1], chain.network, 'stranger').genesis.validators[0]!
+  // the stranger's key with another key's proof: a rogue key would look like this
+  const rogue = { ...stranger, proofOfPossession: chain.genesis.validators[1]!.proofOfPossession }
+  const built = run.block([chain.tx(chain.validators[0]!.account, 0, TxKind.ProposalCreate, encodeProposalCreate({ type: 'validators.set', validators: [...chain.genesis.validators, rogue] }))])
+  assert.equal(built.rejected.map((r) => r.code), ['TX_BAD_ACTION'])
+  const honest = run.block([chain.tx(chain.validators[0]!.account, 0, TxKind.ProposalCreate, encodeProposalCreate({ type: 'validators.set', validators: [...chain.genesis.validators, stranger] }))])
+  assert.is(honest.rejected.length, 0)
+})
+
 test.run()

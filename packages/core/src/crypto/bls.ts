@@ -10,7 +10,7 @@
 import { aggregateSignatures, fastAggregateVerify, PublicKey, SecretKey, Signature, verify } from '@chainsafe/blst'
 import { type Bytes, toHex } from '../bytes.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
-import { type SigningDomain, signingBytes } from './domain.ts'
+import { SignatureKind, type SigningDomain, signingBytes } from './domain.ts'
 
 export const BLS_SEED_MIN_LENGTH = 32
 export const BLS_SECRET_KEY_LENGTH = 32
@@ -85,6 +85,27 @@ export function fastAggregateVerifyBls(
   const sig = parseSignature(signature)
   if (!sig) return false
   return fastAggregateVerify(signingBytes(domain, message), pks, sig, false)
+}
+
+/**
+ * Proof of possession: the key's own signature over its public key, in a domain of its own that
+ * names no network or entity (possession does not depend on where the key is used). Checked
+ * whenever a key enters a validator set, it rules out rogue-key forgeries of aggregates.
+ */
+const POSSESSION_DOMAIN: SigningDomain = { network: '', entity: new Uint8Array(0), kind: SignatureKind.Possession }
+
+export function proveBlsPossession(secretKey: Bytes): Bytes {
+  const publicKey = secretKeyObject(secretKey).toPublicKey().toBytes(true)
+  return signBls(secretKey, POSSESSION_DOMAIN, publicKey)
+}
+
+/** False for a proof that does not verify or a key that does not parse. */
+export function verifyBlsPossession(publicKey: Bytes, proof: Bytes): boolean {
+  try {
+    return verifyBls(publicKey, POSSESSION_DOMAIN, publicKey, proof)
+  } catch {
+    return false
+  }
 }
 
 /** 48 bytes of a compressed point in the G1 subgroup, not the point at infinity. */

@@ -15,6 +15,8 @@ export const SignatureKind = {
   /** A consensus block proposal, not a governance proposal (those are transactions). */
   Proposal: 'proposal',
   Frame: 'frame',
+  /** A validator's proof that it holds the secret key of its BLS public key. */
+  Possession: 'possession',
 } as const
 
 export type SignatureKind = (typeof SignatureKind)[keyof typeof SignatureKind]

@@ -7,7 +7,8 @@ import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
 import { asBytes, asList, asUint, decodeRlp, encodeRlp, encodeUint, type RlpItem } from '../codec/rlp.ts'
 import { StateTree } from '../state/tree.ts'
-import type { Threshold, Validator } from '../types/chain.ts'
+import type { Threshold, Validator, ValidatorCandidate } from '../types/chain.ts'
+import { verifyBlsPossession } from '../crypto/bls.ts'
 import {
   decodeThreshold,
   decodeValidators,
@@ -109,9 +110,13 @@ export function checkThreshold(t: Threshold): void {
   }
 }
 
-export function checkValidators(validators: Validator[]): void {
+/** A validator set that may be admitted: positive shares, no key twice, every key's possession proven. */
+export function checkValidators(validators: ValidatorCandidate[]): void {
   const seen = new Set<string>()
   for (const v of validators) {
+    if (!verifyBlsPossession(v.publicKey, v.proofOfPossession)) {
+      throw new CoreError(ErrorCode.TxBadAction, `validator ${toHex(v.publicKey).slice(0, 16)} has no valid proof of possession`)
+    }
     if (v.shares <= 0) throw new CoreError(ErrorCode.TxBadAction, 'every validator needs a positive number of shares')
     const key = toHex(v.publicKey)
     if (seen.has(key)) throw new CoreError(ErrorCode.TxBadAction, `validator ${key.slice(0, 16)} listed twice`)

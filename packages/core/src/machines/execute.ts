@@ -150,7 +150,10 @@ function runAction(batch: StateBatch, height: number, action: ProposalAction): v
       const pending = batch.pending()
       batch.setPending({
         activateAt: height + VALIDATOR_SET_CHANGE_DELAY,
-        validators: action.type === 'validators.set' ? action.validators : (pending?.validators ?? batch.validators()),
+        validators:
+          action.type === 'validators.set'
+            ? action.validators.map(({ publicKey, account, shares }) => ({ publicKey, account, shares }))
+            : (pending?.validators ?? batch.validators()),
         threshold: action.type === 'threshold.set' ? action.threshold : (pending?.threshold ?? batch.threshold()),
       })
       break

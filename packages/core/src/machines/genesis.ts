@@ -8,7 +8,7 @@ import { CoreError, ErrorCode } from '../errors.ts'
 import { asList, asString, asUint, decodeRlp, encodeRlp, encodeString, encodeUint } from '../codec/rlp.ts'
 import { MAX_NETWORK_NAME } from '../limits.ts'
 import { StateTree } from '../state/tree.ts'
-import type { Threshold, Validator } from '../types/chain.ts'
+import type { Threshold, ValidatorCandidate } from '../types/chain.ts'
 import {
   DEFAULT_PARAMS,
   DEFAULT_THRESHOLD,
@@ -18,13 +18,14 @@ import {
   checkThreshold,
   checkValidators,
 } from './entity-state.ts'
-import { decodeThreshold, decodeValidators, encodeThreshold, encodeValidators } from './payloads.ts'
+import { decodeCandidates, decodeThreshold, encodeCandidates, encodeThreshold } from './payloads.ts'
 
 export interface Genesis {
   network: string
   /** Milliseconds since the epoch; block 1 may not be older. */
   time: number
-  validators: Validator[]
+  /** With proofs of possession, so that any node can check the set it starts from. */
+  validators: ValidatorCandidate[]
   threshold: Threshold
   params: EntityParams
 }
@@ -54,7 +55,7 @@ export function encodeGenesis(g: Genesis): Bytes {
   return encodeRlp([
     encodeString(g.network),
     encodeUint(g.time),
-    encodeValidators(g.validators),
+    encodeCandidates(g.validators),
     encodeThreshold(g.threshold),
     [encodeUint(g.params.proposalExpiry), encodeUint(g.params.maxBlockTxs), encodeUint(g.params.maxBlockBytes)],
   ])
@@ -66,7 +67,7 @@ export function decodeGenesis(bytes: Bytes): Genesis {
   const genesis: Genesis = {
     network: asString(f[0], 'genesis.network', MAX_NETWORK_NAME),
     time: asUint(f[1], 'genesis.time'),
-    validators: decodeValidators(f[2]),
+    validators: decodeCandidates(f[2]),
     threshold: decodeThreshold(f[3]),
     params: {
       proposalExpiry: asUint(p[0], 'proposalExpiry'),
@@ -85,7 +86,7 @@ export function genesisId(g: Genesis): Bytes {
 
 export function genesisState(g: Genesis): { state: EntityState; writes: StateWrite[] } {
   const batch = new EntityState(StateTree.empty()).batch()
-  batch.setValidators(g.validators, g.threshold)
+  batch.setValidators(g.validators.map(({ publicKey, account, shares }) => ({ publicKey, account, shares })), g.threshold)
   batch.setParams(g.params)
   batch.setCounter(0)
   return batch.finish()

@@ -4,7 +4,7 @@
 import { type Bytes } from '../bytes.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
 import { MAX_KV_KEY, MAX_KV_VALUE, MAX_TX_PAYLOAD, MAX_VALIDATORS } from '../limits.ts'
-import type { Threshold, Validator } from '../types/chain.ts'
+import type { Threshold, Validator, ValidatorCandidate } from '../types/chain.ts'
 import {
   type RlpItem,
   asBoundedBytes,
@@ -69,7 +69,7 @@ export function decodeKvDel(payload: Bytes): string {
 // ---- proposal actions: the only way privileged state changes
 
 export type ProposalAction =
-  | { type: 'validators.set'; validators: Validator[] }
+  | { type: 'validators.set'; validators: ValidatorCandidate[] }
   | { type: 'threshold.set'; threshold: Threshold }
   | { type: 'entity.set'; key: string; value: Bytes }
   | { type: 'entity.del'; key: string }
@@ -97,6 +97,27 @@ export function decodeValidators(item: RlpItem | undefined): Validator[] {
   })
 }
 
+/** Validators with their proofs of possession, as a genesis or a validators.set action lists them. */
+export function encodeCandidates(validators: ValidatorCandidate[]): RlpItem {
+  return validators.map((v) => [v.publicKey, v.account, encodeUint(v.shares), v.proofOfPossession])
+}
+
+export function decodeCandidates(item: RlpItem | undefined): ValidatorCandidate[] {
+  const list = asList(item, 'validators')
+  if (list.length === 0 || list.length > MAX_VALIDATORS) {
+    throw new CoreError(ErrorCode.TxBadAction, `a validator set needs 1..${MAX_VALIDATORS} validators`)
+  }
+  return list.map((entry, i) => {
+    const f = asList(entry, `validators[${i}]`, 4)
+    return {
+      publicKey: asBytes(f[0], `validators[${i}].publicKey`, 48),
+      account: asBytes(f[1], `validators[${i}].account`, 20),
+      shares: asUint(f[2], `validators[${i}].shares`),
+      proofOfPossession: asBytes(f[3], `validators[${i}].proofOfPossession`, 96),
+    }
+  })
+}
+
 export function encodeThreshold(t: Threshold): RlpItem {
   return [encodeUint(t.numerator), encodeUint(t.denominator)]
 }
@@ -109,7 +130,7 @@ export function decodeThreshold(item: RlpItem | undefined): Threshold {
 export function encodeAction(action: ProposalAction): Bytes {
   switch (action.type) {
     case 'validators.set':
-      return encodeRlp([encodeString(action.type), encodeValidators(action.validators)])
+      return encodeRlp([encodeString(action.type), encodeCandidates(action.validators)])
     case 'threshold.set':
       return encodeRlp([encodeString(action.type), encodeThreshold(action.threshold)])
     case 'entity.set':
@@ -127,7 +148,7 @@ export function decodeAction(bytes: Bytes): ProposalAction {
     const type = asString(f[0], 'action.type', 32)
     switch (type) {
       case 'validators.set':
-        return { type, validators: decodeValidators(f[1]) }
+        return { type, validators: decodeCandidates(f[1]) }
       case 'threshold.set':
         return { type, threshold: decodeThreshold(f[1]) }
       case 'entity.set':

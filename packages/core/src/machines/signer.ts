@@ -8,7 +8,7 @@ import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
 import { asBytes, asList, asOptionalHash, asUint, decodeRlp, encodeRlp, encodeUint, type RlpItem } from '../codec/rlp.ts'
 import { txSigningMessage, voteSigningMessage, type VoteTarget } from '../codec/objects.ts'
-import { blsKeyFromSeed, signBls } from '../crypto/bls.ts'
+import { blsKeyFromSeed, proveBlsPossession, signBls } from '../crypto/bls.ts'
 import { SignatureKind } from '../crypto/domain.ts'
 import { addressOf, ed25519KeyFromSeed, signEd25519 } from '../crypto/ed25519.ts'
 import type { Transaction, UnsignedTransaction, Vote } from '../types/chain.ts'
@@ -32,6 +32,11 @@ export class ValidatorSigner {
     this.secretKey = keys.secretKey
     this.publicKey = keys.publicKey
     this.id = signerId(keys.publicKey)
+  }
+
+  /** Proof that this signer holds its secret key, required to enter a validator set. */
+  provePossession(): Bytes {
+    return proveBlsPossession(this.secretKey)
   }
 
   /** The votes signed at the latest height for `entity` (what a restarted engine must honour). */

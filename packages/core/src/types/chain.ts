@@ -39,6 +39,15 @@ export interface Validator {
   shares: number
 }
 
+/**
+ * A validator as it is admitted to a set (in a genesis or a validators.set proposal): with its
+ * proof of possession of the BLS secret key, checked on admission. The set in the state keeps
+ * only the Validator fields.
+ */
+export interface ValidatorCandidate extends Validator {
+  proofOfPossession: Bytes
+}
+
 /** Quorum threshold as a fraction of total shares; a quorum is strictly more than it. */
 export interface Threshold {
   numerator: number
