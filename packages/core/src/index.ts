@@ -39,3 +39,8 @@ export * from './validation/block.ts'
 export * from './validation/build.ts'
 export * from './validation/commit.ts'
 export * from './mempool/mempool.ts'
+export * from './consensus/index.ts'
+// Two commit checks: validation's (BLS, with the height) is the one most callers want; the
+// consensus one takes its crypto as an argument.
+export { verifyCommit } from './validation/commit.ts'
+export { verifyCommit as verifyCommitWithCrypto } from './consensus/commit.ts'

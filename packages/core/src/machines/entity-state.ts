@@ -9,6 +9,7 @@ import { asBytes, asList, asUint, decodeRlp, encodeRlp, encodeUint, type RlpItem
 import { StateTree } from '../state/tree.ts'
 import type { Threshold, Validator, ValidatorCandidate } from '../types/chain.ts'
 import { verifyBlsPossession } from '../crypto/bls.ts'
+import { strictlyAbove } from '../consensus/weights.ts'
 import {
   decodeThreshold,
   decodeValidators,
@@ -39,9 +40,7 @@ export const DEFAULT_PARAMS: EntityParams = {
   maxBlockBytes: 4 * 1024 * 1024,
 }
 
-export const DEFAULT_THRESHOLD: Threshold = { numerator: 2, denominator: 3 }
-
-export interface Proposal {
+export interface EntityProposal {
   id: Bytes
   action: Bytes
   creator: Bytes
@@ -71,11 +70,11 @@ function decodeStateValue<T>(bytes: Bytes, what: string, read: (item: RlpItem) =
   }
 }
 
-export function encodeProposal(p: Proposal): Bytes {
+export function encodeEntityProposal(p: EntityProposal): Bytes {
   return encodeRlp([p.action, p.creator, encodeUint(p.shares), encodeUint(p.expiresAt), p.voters])
 }
 
-export function decodeProposal(id: Bytes, bytes: Bytes): Proposal {
+export function decodeEntityProposal(id: Bytes, bytes: Bytes): EntityProposal {
   return decodeStateValue(bytes, 'proposal', (item) => {
     const f = asList(item, 'proposal', 5)
     return {
@@ -99,9 +98,9 @@ export function totalShares(validators: Validator[]): number {
   return total
 }
 
-/** A quorum is strictly more than the threshold fraction of all shares. */
+/** A quorum is strictly more than the threshold fraction of all shares (as consensus counts it). */
 export function hasQuorum(shares: number, total: number, threshold: Threshold): boolean {
-  return shares * threshold.denominator > total * threshold.numerator
+  return shares >= strictlyAbove(total, threshold)
 }
 
 export function checkThreshold(t: Threshold): void {
@@ -117,7 +116,10 @@ export function checkValidators(validators: ValidatorCandidate[]): void {
     if (!verifyBlsPossession(v.publicKey, v.proofOfPossession)) {
       throw new CoreError(ErrorCode.TxBadAction, `validator ${toHex(v.publicKey).slice(0, 16)} has no valid proof of possession`)
     }
-    if (v.shares <= 0) throw new CoreError(ErrorCode.TxBadAction, 'every validator needs a positive number of shares')
+    if (!Number.isSafeInteger(v.shares) || v.shares <= 0) {
+      throw new CoreError(ErrorCode.TxBadAction, 'every validator needs a positive whole number of shares')
+    }
+    if (v.account.length !== 20) throw new CoreError(ErrorCode.TxBadAction, 'a validator account is 20 bytes')
     const key = toHex(v.publicKey)
     if (seen.has(key)) throw new CoreError(ErrorCode.TxBadAction, `validator ${key.slice(0, 16)} listed twice`)
     seen.add(key)
@@ -172,9 +174,9 @@ export abstract class StateReader {
     })
   }
 
-  proposal(id: Bytes): Proposal | undefined {
+  proposal(id: Bytes): EntityProposal | undefined {
     const v = this.get(proposalKey(id))
-    return v === undefined ? undefined : decodeProposal(id, v)
+    return v === undefined ? undefined : decodeEntityProposal(id, v)
   }
 
   expiring(height: number): Bytes[] {
@@ -256,8 +258,8 @@ export class StateBatch extends StateReader {
     this.set(PENDING_KEY, encodeRlp([encodeUint(p.activateAt), encodeValidators(p.validators), encodeThreshold(p.threshold)]))
   }
 
-  setProposal(p: Proposal): void {
-    this.set(proposalKey(p.id), encodeProposal(p))
+  setProposal(p: EntityProposal): void {
+    this.set(proposalKey(p.id), encodeEntityProposal(p))
   }
 
   deleteProposal(id: Bytes): void {

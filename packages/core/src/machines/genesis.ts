@@ -7,11 +7,11 @@ import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
 import { asList, asString, asUint, decodeRlp, encodeRlp, encodeString, encodeUint } from '../codec/rlp.ts'
 import { MAX_NETWORK_NAME } from '../limits.ts'
+import { DEFAULT_THRESHOLD } from '../consensus/params.ts'
 import { StateTree } from '../state/tree.ts'
 import type { Threshold, ValidatorCandidate } from '../types/chain.ts'
 import {
   DEFAULT_PARAMS,
-  DEFAULT_THRESHOLD,
   type EntityParams,
   EntityState,
   type StateWrite,
