@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { code } from '../../fixtures/errors.ts'
 import { concat, fromHex, toHex } from '../../../packages/core/src/bytes.ts'
-import { isCoreError } from '../../../packages/core/src/errors.ts'
 import { encodeRlp, encodeString, encodeUint } from '../../../packages/core/src/codec/rlp.ts'
 import {
   blockHash,
@@ -19,15 +19,6 @@ import {
 } from '../../../packages/core/src/codec/objects.ts'
 import { bitmapFromIndices, indicesFromBitmap } from '../../../packages/core/src/codec/bitmap.ts'
 import { type Block, type Transaction, type Vote, VoteStep } from '../../../packages/core/src/types/chain.ts'
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return isCoreError(err) ? err.code : `not a CoreError: ${err}`
-  }
-  return undefined
-}
 
 const h = (byte: number, n = 32) => new Uint8Array(n).fill(byte)
 

@@ -1,17 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { code } from '../../fixtures/errors.ts'
 import { fromHex } from '../../../packages/core/src/bytes.ts'
-import { isCoreError } from '../../../packages/core/src/errors.ts'
 import { asUint, decodeRlp, encodeRlp, encodeUint } from '../../../packages/core/src/codec/rlp.ts'
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return isCoreError(err) ? err.code : `not a CoreError: ${err}`
-  }
-  return undefined
-}
 
 // Valid vectors from the RLP specification.
 const VALID: Array<[string, string]> = [

@@ -1,7 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { code } from '../../fixtures/errors.ts'
 import { toHex } from '../../../packages/core/src/bytes.ts'
-import { isCoreError } from '../../../packages/core/src/errors.ts'
 import { txHash } from '../../../packages/core/src/codec/objects.ts'
 import { encodeCounterAdd } from '../../../packages/core/src/machines/payloads.ts'
 import { AccountSigner } from '../../../packages/core/src/machines/signer.ts'
@@ -9,15 +9,6 @@ import { Mempool } from '../../../packages/core/src/mempool/mempool.ts'
 import { TxKind } from '../../../packages/core/src/types/chain.ts'
 import { makeChain, seed } from '../../fixtures/chain.ts'
 import { Runner } from '../../fixtures/run.ts'
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return isCoreError(err) ? err.code : `not a CoreError: ${err}`
-  }
-  return undefined
-}
 
 const chain = makeChain()
 const id = { network: chain.network, entity: chain.entity }

@@ -1,8 +1,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { code } from '../../fixtures/errors.ts'
 import { type Bytes, concat, utf8 } from '../../../packages/core/src/bytes.ts'
 import { encodeRlp } from '../../../packages/core/src/codec/rlp.ts'
-import { ErrorCode, isCoreError } from '../../../packages/core/src/errors.ts'
+import { ErrorCode } from '../../../packages/core/src/errors.ts'
 import { sha256 } from '../../../packages/core/src/hash.ts'
 import {
   decodeStateProof,
@@ -20,15 +21,6 @@ const absentKey = (i: number) => utf8(`absent/${i}`)
 const KEYS = 500
 const tree = StateTree.fromEntries(Array.from({ length: KEYS }, (_, i) => [key(i), value(i)] as [Bytes, Bytes]))
 const root = tree.root()
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return isCoreError(err) ? err.code : `not a CoreError: ${err}`
-  }
-  return undefined
-}
 
 function keyWithFirstBit(prefix: string, bit: number): Bytes {
   for (let i = 0; ; i++) if (sha256(utf8(`${prefix}${i}`))[0]! >> 7 === bit) return utf8(`${prefix}${i}`)

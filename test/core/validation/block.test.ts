@@ -1,5 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { code } from '../../fixtures/errors.ts'
 import type { Bytes } from '../../../packages/core/src/bytes.ts'
 import { isCoreError } from '../../../packages/core/src/errors.ts'
 import { decodeTx, encodeTx, txHash, txsHash } from '../../../packages/core/src/codec/objects.ts'
@@ -10,15 +11,6 @@ import { validateBlock } from '../../../packages/core/src/validation/block.ts'
 import { buildBlock } from '../../../packages/core/src/validation/build.ts'
 import { makeChain, seed } from '../../fixtures/chain.ts'
 import { Runner } from '../../fixtures/run.ts'
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return isCoreError(err) ? err.code : `not a CoreError: ${err}`
-  }
-  return undefined
-}
 
 const chain = makeChain()
 const id = { network: chain.network, entity: chain.entity }

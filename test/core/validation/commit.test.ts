@@ -1,18 +1,9 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { isCoreError } from '../../../packages/core/src/errors.ts'
+import { code } from '../../fixtures/errors.ts'
 import { bitmapFromIndices } from '../../../packages/core/src/codec/bitmap.ts'
 import { verifyCommit } from '../../../packages/core/src/validation/commit.ts'
 import { makeChain } from '../../fixtures/chain.ts'
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (err) {
-    return isCoreError(err) ? err.code : `not a CoreError: ${err}`
-  }
-  return undefined
-}
 
 const chain = makeChain([3, 1, 1, 1])
 const blockHash = new Uint8Array(32).fill(7)

@@ -15,7 +15,7 @@ import { proposalSigningMessage } from './proposal.ts'
 import { ProposerSchedule } from './proposer.ts'
 import { restoreOwnVotes } from './restore.ts'
 import { applyRules } from './rules.ts'
-import { type ConsensusState, MAX_KEPT_EVIDENCE, roundVotes } from './state.ts'
+import { type ConsensusState, MAX_KEPT_EVIDENCE, freshHeightFields, roundVotes } from './state.ts'
 import { type ConsensusEffect, type ConsensusEvent, type Proposal, Step, type TimeoutStep } from './types.ts'
 import { classify } from './vote-set.ts'
 import { computeWeights } from './weights.ts'
@@ -93,29 +93,13 @@ function startHeight(ctx: Ctx, e: Extract<ConsensusEvent, { type: 'StartHeight' 
     s.validators.length === e.validators.length &&
     s.validators.every((v, i) => v.shares === e.validators[i]!.shares && equals(v.publicKey, e.validators[i]!.publicKey))
   Object.assign(s, {
+    ...freshHeightFields(),
     height: e.height,
-    round: 0,
-    step: Step.Propose,
     validators: e.validators,
     threshold: e.threshold,
     weights,
     schedule: sameSet ? s.schedule : new ProposerSchedule(e.validators),
     self: ctx.init.publicKey ? e.validators.findIndex((v) => equals(v.publicKey, ctx.init.publicKey!)) : -1,
-    lockedValue: null,
-    lockedRound: -1,
-    validValue: null,
-    validRound: -1,
-    proposals: new Map(),
-    blocks: new Map(),
-    validity: new Map(),
-    validating: new Set(),
-    requested: new Set(),
-    rounds: new Map(),
-    ownVotes: new Map(),
-    building: -1,
-    decisionRounds: [],
-    skipRound: -1,
-    decision: null,
   } satisfies Partial<ConsensusState>)
   const restored = (e.restoredVotes ?? []).filter(
     (v) => v.height === e.height && v.validator === s.self && s.self >= 0,

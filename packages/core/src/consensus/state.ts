@@ -11,6 +11,7 @@ import type { Commit, Threshold, Validator, Vote } from '../types/chain.ts'
 import { ProposerSchedule } from './proposer.ts'
 import type { ConsensusBlock, Evidence, Proposal } from './types.ts'
 import { Step } from './types.ts'
+import { DEFAULT_THRESHOLD } from './params.ts'
 import { allVotes, emptyRound, type RoundVotes } from './vote-set.ts'
 import type { Weights } from './weights.ts'
 
@@ -59,16 +60,11 @@ export interface ConsensusState {
   evidenceSeen: Set<string>
 }
 
-export function initialState(): ConsensusState {
+/** The fields every new height starts afresh (round 0, no lock, nothing held). */
+export function freshHeightFields() {
   return {
-    height: 0,
     round: 0,
     step: Step.Propose,
-    validators: [],
-    threshold: { numerator: 2, denominator: 3 },
-    weights: { shares: [], total: 0, quorum: 1, skip: 1 },
-    schedule: null,
-    self: -1,
     lockedValue: null,
     lockedRound: -1,
     validValue: null,
@@ -84,6 +80,18 @@ export function initialState(): ConsensusState {
     decisionRounds: [],
     skipRound: -1,
     decision: null,
+  } satisfies Partial<ConsensusState>
+}
+
+export function initialState(): ConsensusState {
+  return {
+    ...freshHeightFields(),
+    height: 0,
+    validators: [],
+    threshold: DEFAULT_THRESHOLD,
+    weights: { shares: [], total: 0, quorum: 1, skip: 1 },
+    schedule: null,
+    self: -1,
     evidence: [],
     evidenceSeen: new Set(),
   }
