@@ -1,10 +1,12 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type Bytes, fromHex, toHex, utf8 } from '../../../packages/core/src/bytes.ts'
-import { encodeCommit, encodeBlock } from '../../../packages/core/src/codec/objects.ts'
+import { signBls } from '../../../packages/core/src/crypto/bls.ts'
+import { SignatureKind } from '../../../packages/core/src/crypto/domain.ts'
+import { encodeCommit, encodeBlock, encodeVote, voteSigningMessage } from '../../../packages/core/src/codec/objects.ts'
 import { encodeRlp, encodeString, encodeUint } from '../../../packages/core/src/codec/rlp.ts'
 import { encodeCounterAdd, encodeKvSet } from '../../../packages/core/src/machines/payloads.ts'
-import { type ServerOutput, Server, encodeServerInput, readFrames } from '../../../packages/core/src/machines/server.ts'
+import { type ServerOutput, Server, encodeServerInput, loadVotedBlocks, readFrames } from '../../../packages/core/src/machines/server.ts'
 import { MemoryStore } from '../../../packages/core/src/storage/memory.ts'
 import { TxKind, VoteStep } from '../../../packages/core/src/types/chain.ts'
 import { makeChain, seed } from '../../fixtures/chain.ts'
@@ -129,6 +131,38 @@ test('malformed inputs are refused whole and not logged; rejected operations are
   assert.is(badOwn[0]!.type, 'input.rejected')
   const frame = await server.seal(2)
   assert.is(frame!.inputs.length, 2)
+})
+
+test('votes the engine signed are recorded with their blocks and come back after a reopen', async () => {
+  const store = new MemoryStore()
+  const server = await Server.open(options(store))
+  const signer = server.validator(chain.validators[0]!.bls.id)!
+  const entity = server.entity(chain.entity)!
+  const built = entity.propose(chain.genesis.time + 100, 0)
+  const domain = { network: chain.network, entity: chain.entity, kind: SignatureKind.Vote }
+  const vote = (height: number, round: number, blockHash: Bytes | null) => {
+    const target = { height, round, step: VoteStep.Precommit, blockHash }
+    return { network: chain.network, entity: chain.entity, validator: 0, ...target, signature: signBls(chain.validators[0]!.blsSecret, domain, voteSigningMessage(target)) }
+  }
+  const record = (v: ReturnType<typeof vote>, block: Bytes = new Uint8Array(0)) =>
+    server.receive(encodeServerInput([[signer.id, [encodeString('vote.record'), encodeVote(v), block]]]))
+  assert.is(record(vote(1, 0, built.hash), encodeBlock(built.block))[0]!.type, 'vote.recorded')
+  const conflict = record(vote(1, 0, new Uint8Array(32).fill(3)))
+  assert.is((conflict[0] as { code?: string }).code, 'VOTE_CONFLICT')
+  await server.seal(1)
+
+  const reopened = await Server.open(options(store))
+  const restored = reopened.validator(signer.id)!
+  assert.equal(restored.signedVotes(chain.entity).map((v) => v.height), [1])
+  const blocks = await loadVotedBlocks(store, restored, chain.entity)
+  assert.is(blocks.length, 1)
+  assert.equal(blocks[0]!.bytes, encodeBlock(built.block))
+  // a vote at a new height drops the old height's block
+  reopened.receive(encodeServerInput([[signer.id, [encodeString('vote.record'), encodeVote(vote(2, 0, null)), new Uint8Array(0)]]]))
+  await reopened.seal(2)
+  assert.is((await loadVotedBlocks(store, restored, chain.entity)).length, 0)
+  const back = reopened.receive(encodeServerInput([[signer.id, [encodeString('vote.record'), encodeVote(vote(1, 1, null)), new Uint8Array(0)]]]))
+  assert.is((back[0] as { code?: string }).code, 'VOTE_CONFLICT', 'no going back in height')
 })
 
 test.run()

@@ -3,7 +3,7 @@
 // validation/, and hands back the storage operations of each committed block, so that the server
 // can write them in the same atomic batch as the frame that carried the block.
 
-import { type Bytes, equals } from '../bytes.ts'
+import { type Bytes, equals, toHex } from '../bytes.ts'
 import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
 import { blockHash, decodeBlock, decodeCommit, encodeBlock, encodeCommit } from '../codec/objects.ts'
@@ -16,8 +16,11 @@ import { type ChainId, type ExecutedBlock, type Tip, validateBlock } from '../va
 import { type BuiltBlock, buildBlock } from '../validation/build.ts'
 import { verifyCommit } from '../validation/commit.ts'
 import { type Admitted, Mempool, type MempoolConfig } from '../mempool/mempool.ts'
+import { RecentSet } from '../mempool/recent.ts'
 import { EntityState } from './entity-state.ts'
 import { type Genesis, genesisId, genesisState } from './genesis.ts'
+
+const VERIFIED_CACHE = 200_000
 
 export interface AppliedBlock {
   height: number
@@ -33,6 +36,10 @@ export class EntityMachine {
   readonly mempool: Mempool
   private current: Tip
   private readonly store: ChainStore
+  /** Hashes of transactions whose signatures this node checked, so blocks do not check them again. */
+  private readonly verified = new RecentSet(VERIFIED_CACHE)
+  /** Blocks already executed against the current tip, by hash: a commit then costs no execution. */
+  private executed = new Map<string, ExecutedBlock>()
 
   private constructor(genesis: Genesis, tip: Tip, kv: KeyValueStore, mempool?: Partial<MempoolConfig>) {
     this.id = genesisId(genesis)
@@ -91,14 +98,34 @@ export class EntityMachine {
   }
 
   addTransaction(encoded: Bytes): Admitted {
-    return this.mempool.add(encoded, this.current.state, this.current.height)
+    const admitted = this.mempool.add(encoded, this.current.state, this.current.height)
+    this.verified.add(toHex(admitted.hash))
+    return admitted
+  }
+
+  private isVerified = (hash: Bytes): boolean => this.verified.has(toHex(hash))
+
+  /**
+   * Validates a proposed block for the next height (all stages but the commit, which a proposal
+   * does not have yet) and keeps the result for the commit. Throws a CoreError when invalid.
+   */
+  validateProposed(blockBytes: Bytes): ExecutedBlock {
+    const block = decodeBlock(blockBytes)
+    const hash = toHex(blockHash(block.header))
+    const known = this.executed.get(hash)
+    if (known) return known
+    const executed = validateBlock(block, this.current, this.chain, { encodedSize: blockBytes.length, verified: this.isVerified })
+    this.executed.set(hash, executed)
+    return executed
   }
 
   /** Builds the next block from the mempool, for this node as proposer (validator `proposer`). */
   propose(time: number, proposer: number): BuiltBlock {
     const params = this.current.state.params()
     const candidates = this.mempool.reap(this.current.state, { maxTxs: params.maxBlockTxs, maxBytes: params.maxBlockBytes })
-    return buildBlock({ tip: this.current, chain: this.chain, time, proposer, candidates })
+    const built = buildBlock({ tip: this.current, chain: this.chain, time, proposer, candidates })
+    this.executed.set(toHex(built.hash), built)
+    return built
   }
 
   /**
@@ -117,7 +144,9 @@ export class EntityMachine {
       validators: state.validators(),
       threshold: state.threshold(),
     })
-    const executed = validateBlock(block, this.current, this.chain, blockBytes.length)
+    const executed =
+      this.executed.get(toHex(hash)) ??
+      validateBlock(block, this.current, this.chain, { encodedSize: blockBytes.length, verified: this.isVerified })
     return this.advance(executed, blockBytes, commitBytes)
   }
 
@@ -141,6 +170,7 @@ export class EntityMachine {
       txHashes: executed.txHashes,
     }
     this.current = { height, hash: executed.hash, time: executed.block.header.time, state: executed.state }
+    this.executed = new Map()
     this.mempool.update(executed.txHashes, executed.state, height)
     return { height, hash: executed.hash, txHashes: executed.txHashes, ops: this.store.blockOps(record) }
   }

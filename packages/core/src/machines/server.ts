@@ -10,10 +10,10 @@ import { type Bytes, compare, toHex } from '../bytes.ts'
 import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode, isCoreError } from '../errors.ts'
 import { type RlpItem, asBytes, asList, asString, asUint, decodeRlp, encodeRlp, encodeUint, asOptionalHash } from '../codec/rlp.ts'
-import { type ServerFrame, decodeFrame, encodeFrame, encodeTx } from '../codec/objects.ts'
+import { type ServerFrame, decodeFrame, decodeVote, encodeFrame, encodeTx } from '../codec/objects.ts'
 import { MAX_FRAME_BYTES, MAX_SERVER_INPUT_BYTES } from '../limits.ts'
 import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
-import { PREFIX_FRAME_HEIGHT, frameHeightKey, frameKey, prefixRange, serverRootKey } from '../storage/schema.ts'
+import { PREFIX_FRAME_HEIGHT, frameHeightKey, frameKey, metaKey, prefixRange, serverRootKey } from '../storage/schema.ts'
 import type { Transaction, Vote, VoteStep } from '../types/chain.ts'
 import { EntityMachine } from './entity.ts'
 import type { Genesis } from './genesis.ts'
@@ -25,6 +25,7 @@ export type ServerOutput =
   | { type: 'block.committed'; entity: Bytes; height: number; hash: Bytes; txHashes: Bytes[] }
   | { type: 'block.rejected'; entity: Bytes; code: string }
   | { type: 'vote.signed'; vote: Vote }
+  | { type: 'vote.recorded'; vote: Vote }
   | { type: 'tx.signed'; tx: Transaction; encoded: Bytes }
   | { type: 'input.rejected'; code: string; message: string }
 
@@ -144,6 +145,18 @@ export class Server {
       const f = asList(value, 'machine input')
       const op = asString(f[0], 'op', 16)
       if (machine.kind === 'entity') return this.entityInput(machine.m, op, f)
+      if (machine.kind === 'validator' && op === 'vote.record') {
+        // A vote the consensus engine signed, with the block it votes for: both durable with this
+        // frame, so that after a crash the engine gets them back (restoredVotes, restoredBlocks).
+        const vote = decodeVote(asBytes(f[1], 'vote'))
+        const block = asBytes(f[2], 'block')
+        const { dropped } = machine.m.recordVote(vote)
+        for (const hash of dropped) this.pendingOps.push({ type: 'del', key: votedBlockKey(vote.entity, hash) })
+        if (vote.blockHash && block.length > 0) {
+          this.pendingOps.push({ type: 'put', key: votedBlockKey(vote.entity, vote.blockHash), value: block })
+        }
+        return [{ type: 'vote.recorded', vote }]
+      }
       if (machine.kind === 'validator' && op === 'vote') {
         const [, network, entity, validator, height, round, step, hash] = f
         const vote = machine.m.signVote(asString(network, 'network', 64), asBytes(entity, 'entity', 32), asUint(validator, 'validator'), {
@@ -273,6 +286,23 @@ export class Server {
       throw new CoreError(ErrorCode.ServerStateMismatch, `state after frame ${this.height} does not match its stored hash`)
     }
   }
+}
+
+function votedBlockKey(entity: Bytes, blockHash: Bytes): Bytes {
+  return metaKey(`voted/${toHex(entity)}/${toHex(blockHash)}`)
+}
+
+/** The blocks a validator signer voted for at its latest height, as persisted with its votes. */
+export async function loadVotedBlocks(store: KeyValueStore, signer: ValidatorSigner, entity: Bytes): Promise<Array<{ hash: Bytes; bytes: Bytes }>> {
+  const out: Array<{ hash: Bytes; bytes: Bytes }> = []
+  const seen = new Set<string>()
+  for (const vote of signer.signedVotes(entity)) {
+    if (!vote.blockHash || seen.has(toHex(vote.blockHash))) continue
+    seen.add(toHex(vote.blockHash))
+    const bytes = await store.get(votedBlockKey(entity, vote.blockHash))
+    if (bytes) out.push({ hash: vote.blockHash, bytes })
+  }
+  return out
 }
 
 /** Builds a server input: values routed to `routed` machines, then the server's own values. */

@@ -6,14 +6,12 @@
 import { type Bytes, equals, toHex } from '../bytes.ts'
 import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
-import { asBytes, asList, asOptionalHash, asUint, decodeRlp, encodeRlp, encodeUint, type RlpItem } from '../codec/rlp.ts'
-import { txSigningMessage, voteSigningMessage, type VoteTarget } from '../codec/objects.ts'
+import { asBytes, asList, decodeRlp, encodeRlp, type RlpItem } from '../codec/rlp.ts'
+import { decodeVote, encodeVote, txSigningMessage, voteSigningMessage, type VoteTarget } from '../codec/objects.ts'
 import { blsKeyFromSeed, proveBlsPossession, signBls } from '../crypto/bls.ts'
 import { SignatureKind } from '../crypto/domain.ts'
 import { addressOf, ed25519KeyFromSeed, signEd25519 } from '../crypto/ed25519.ts'
 import type { Transaction, UnsignedTransaction, Vote } from '../types/chain.ts'
-
-const EMPTY = new Uint8Array(0)
 
 /** A signer's id on the server: the hash of its public key. */
 export function signerId(publicKey: Bytes): Bytes {
@@ -25,7 +23,7 @@ export class ValidatorSigner {
   readonly id: Bytes
   private readonly secretKey: Bytes
   /** Per entity (hex): the latest height signed at and the votes signed there. */
-  private readonly signed = new Map<string, { height: number; votes: VoteTarget[] }>()
+  private readonly signed = new Map<string, { height: number; votes: Vote[] }>()
 
   constructor(seed: Bytes) {
     const keys = blsKeyFromSeed(seed)
@@ -39,30 +37,45 @@ export class ValidatorSigner {
     return proveBlsPossession(this.secretKey)
   }
 
+  /** The BLS secret key, for the consensus engine that signs with it (never leaves the node). */
+  get secret(): Bytes {
+    return this.secretKey
+  }
+
   /** The votes signed at the latest height for `entity` (what a restarted engine must honour). */
-  signedVotes(entity: Bytes): VoteTarget[] {
+  signedVotes(entity: Bytes): Vote[] {
     return [...(this.signed.get(toHex(entity))?.votes ?? [])]
   }
 
   /**
-   * Signs a vote unless it conflicts with one already signed: a different value for the same
-   * height, round and step, or any height below the latest one signed.
+   * Records a vote this validator signed, unless it conflicts with one recorded before: another
+   * value for the same height, round and step, or a height below the latest one. Returns the block
+   * hashes of votes dropped because the vote moved to a new height.
    */
-  signVote(network: string, entity: Bytes, validator: number, target: VoteTarget): Vote {
-    const key = toHex(entity)
+  recordVote(vote: Vote): { dropped: Bytes[] } {
+    const key = toHex(vote.entity)
     const record = this.signed.get(key)
-    if (record && target.height < record.height) {
+    if (record && vote.height < record.height) {
       throw new CoreError(ErrorCode.VoteConflict, `already signing at height ${record.height}`)
     }
-    const votes = record && record.height === target.height ? record.votes : []
-    const same = votes.find((v) => v.round === target.round && v.step === target.step)
-    if (same && !sameValue(same.blockHash, target.blockHash)) {
-      throw new CoreError(ErrorCode.VoteConflict, `already signed another value at ${target.height}/${target.round}`)
+    const sameHeight = record !== undefined && record.height === vote.height
+    const votes = sameHeight ? record.votes : []
+    const same = votes.find((v) => v.round === vote.round && v.step === vote.step)
+    if (same && !sameValue(same.blockHash, vote.blockHash)) {
+      throw new CoreError(ErrorCode.VoteConflict, `already signed another value at ${vote.height}/${vote.round}`)
     }
-    if (!same) votes.push({ ...target })
-    this.signed.set(key, { height: target.height, votes })
+    if (!same) votes.push(vote)
+    this.signed.set(key, { height: vote.height, votes })
+    const dropped = sameHeight || !record ? [] : record.votes.flatMap((v) => (v.blockHash ? [v.blockHash] : []))
+    return { dropped }
+  }
+
+  /** Signs and records a vote (the guard of recordVote applies). */
+  signVote(network: string, entity: Bytes, validator: number, target: VoteTarget): Vote {
     const signature = signBls(this.secretKey, { network, entity, kind: SignatureKind.Vote }, voteSigningMessage(target))
-    return { network, entity, validator, ...target, signature }
+    const vote: Vote = { network, entity, validator, ...target, signature }
+    this.recordVote(vote)
+    return vote
   }
 
   root(): Bytes {
@@ -72,25 +85,14 @@ export class ValidatorSigner {
   encodeRecord(): RlpItem {
     return [...this.signed.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([entity, r]) => [
-        Buffer.from(entity, 'hex'),
-        encodeUint(r.height),
-        r.votes.map((v) => [encodeUint(v.round), encodeUint(v.step), v.blockHash ?? EMPTY]),
-      ])
+      .map(([, r]) => r.votes.map(encodeVote))
   }
 
   restoreRecord(item: RlpItem): void {
     this.signed.clear()
     for (const entry of asList(item, 'signer record')) {
-      const [entity, height, votes] = asList(entry, 'signer entity', 3)
-      const h = asUint(height, 'height')
-      this.signed.set(toHex(asBytes(entity, 'entity', 32)), {
-        height: h,
-        votes: asList(votes, 'votes').map((v) => {
-          const [round, step, hash] = asList(v, 'vote', 3)
-          return { height: h, round: asUint(round, 'round'), step: asUint(step, 'step') as VoteTarget['step'], blockHash: asOptionalHash(hash, 'hash') }
-        }),
-      })
+      const votes = asList(entry, 'signer votes').map((v) => decodeVote(asBytes(v, 'vote')))
+      if (votes.length > 0) this.signed.set(toHex(votes[0]!.entity), { height: votes[0]!.height, votes })
     }
   }
 }

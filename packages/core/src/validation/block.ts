@@ -57,11 +57,15 @@ export function checkSanity(block: Block, tip: Tip, chain: ChainId, encodedSize?
   if (h.proposer >= tip.state.validators().length) fail(ErrorCode.BlockBadProposer, `no validator ${h.proposer}`)
 }
 
-/** Decodes a transaction and checks its chain and signature (no state needed). */
-export function checkTransaction(encoded: Bytes, chain: ChainId): Transaction {
+/**
+ * Decodes a transaction and checks its chain and signature (no state needed). `verified` says the
+ * signature of these exact bytes was already checked (by the mempool), so it is not checked twice.
+ */
+export function checkTransaction(encoded: Bytes, chain: ChainId, verified = false): Transaction {
   const tx = decodeTx(encoded)
   if (tx.network !== chain.network) fail(ErrorCode.TxWrongNetwork, `transaction of network ${tx.network}`)
   if (!equals(tx.entity, chain.entity)) fail(ErrorCode.TxWrongEntity, 'transaction of another entity')
+  if (verified) return tx
   const domain = { network: tx.network, entity: tx.entity, kind: SignatureKind.Tx }
   if (!verifyEd25519(tx.sender, domain, txSigningMessage(tx), tx.signature)) {
     fail(ErrorCode.TxBadSignature, 'transaction signature does not verify')
@@ -74,11 +78,14 @@ function blockTxError(index: number, err: unknown): never {
   throw new CoreError(ErrorCode.BlockBadTx, `transaction ${index}: ${err.message}`, { index, cause: err.code })
 }
 
+/** Answers whether the signature of the transaction with this hash was already verified. */
+export type VerifiedSignatures = (txHash: Bytes) => boolean
+
 /** Stage 2: every transaction decodes, belongs to this chain and carries a valid signature. */
-export function checkSignatures(block: Block, chain: ChainId): Transaction[] {
+export function checkSignatures(block: Block, chain: ChainId, txHashes: Bytes[], verified?: VerifiedSignatures): Transaction[] {
   return block.txs.map((encoded, i) => {
     try {
-      return checkTransaction(encoded, chain)
+      return checkTransaction(encoded, chain, verified?.(txHashes[i]!) ?? false)
     } catch (err) {
       return blockTxError(i, err)
     }
@@ -86,10 +93,9 @@ export function checkSignatures(block: Block, chain: ChainId): Transaction[] {
 }
 
 /** Stage 3: applies the transactions and the end of the block, then checks the state root. */
-export function execute(block: Block, txs: Transaction[], tip: Tip): ExecutedBlock {
+export function execute(block: Block, txs: Transaction[], tip: Tip, txHashes = block.txs.map((encoded) => txHash(encoded))): ExecutedBlock {
   const batch = tip.state.batch()
   const ctx = newBlockContext(block.header.height)
-  const txHashes = block.txs.map((encoded) => txHash(encoded))
   txs.forEach((tx, i) => {
     try {
       applyTransaction(batch, ctx, tx, txHashes[i]!)
@@ -104,7 +110,13 @@ export function execute(block: Block, txs: Transaction[], tip: Tip): ExecutedBlo
 }
 
 /** All three stages; the commit is checked separately, before this, when one comes with the block. */
-export function validateBlock(block: Block, tip: Tip, chain: ChainId, encodedSize?: number): ExecutedBlock {
-  checkSanity(block, tip, chain, encodedSize)
-  return execute(block, checkSignatures(block, chain), tip)
+export function validateBlock(
+  block: Block,
+  tip: Tip,
+  chain: ChainId,
+  options: { encodedSize?: number; verified?: VerifiedSignatures } = {},
+): ExecutedBlock {
+  checkSanity(block, tip, chain, options.encodedSize)
+  const txHashes = block.txs.map((encoded) => txHash(encoded))
+  return execute(block, checkSignatures(block, chain, txHashes, options.verified), tip, txHashes)
 }

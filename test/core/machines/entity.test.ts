@@ -1,0 +1,56 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { code } from '../../fixtures/errors.ts'
+import { toHex } from '../../../packages/core/src/bytes.ts'
+import { encodeBlock, encodeCommit } from '../../../packages/core/src/codec/objects.ts'
+import { EntityMachine } from '../../../packages/core/src/machines/entity.ts'
+import { encodeCounterAdd } from '../../../packages/core/src/machines/payloads.ts'
+import { AccountSigner } from '../../../packages/core/src/machines/signer.ts'
+import { MemoryStore } from '../../../packages/core/src/storage/memory.ts'
+import { TxKind } from '../../../packages/core/src/types/chain.ts'
+import { makeChain, seed } from '../../fixtures/chain.ts'
+
+const chain = makeChain()
+const alice = new AccountSigner(seed('alice'))
+
+async function twoNodes() {
+  const a = (await EntityMachine.open(chain.genesis, new MemoryStore())).entity
+  const b = (await EntityMachine.open(chain.genesis, new MemoryStore())).entity
+  return { a, b }
+}
+
+test('a proposal validated by a peer commits there to the same state', async () => {
+  const { a, b } = await twoNodes()
+  const tx = chain.tx(alice, 0, TxKind.CounterAdd, encodeCounterAdd(9))
+  a.addTransaction(tx)
+  b.addTransaction(tx) // b saw it on gossip: its signature is checked once, here
+  const built = a.propose(chain.genesis.time + 100, 0)
+  const bytes = encodeBlock(built.block)
+  const executed = b.validateProposed(bytes)
+  assert.is(b.validateProposed(bytes), executed, 'a second validation of the same block is free')
+  const commit = encodeCommit(chain.commit(1, built.hash))
+  a.applyCommitted(bytes, commit)
+  b.applyCommitted(bytes, commit)
+  assert.is(toHex(a.tip.state.root()), toHex(b.tip.state.root()))
+  assert.is(b.tip.state.counter(), 9)
+  assert.is(b.mempool.size, 0, 'committed transactions leave the mempool')
+})
+
+test('an invalid proposal is refused with its code and leaves the tip', async () => {
+  const { a, b } = await twoNodes()
+  a.addTransaction(chain.tx(alice, 0, TxKind.CounterAdd, encodeCounterAdd(1)))
+  const built = a.propose(chain.genesis.time + 100, 0)
+  const bad = encodeBlock({ ...built.block, header: { ...built.block.header, stateRoot: new Uint8Array(32) } })
+  assert.is(code(() => b.validateProposed(bad)), 'BLOCK_STATE_ROOT_MISMATCH')
+  assert.is(b.tip.height, 0)
+})
+
+test('a block with a commit that does not hold is refused before execution', async () => {
+  const { a, b } = await twoNodes()
+  const built = a.propose(chain.genesis.time + 100, 0)
+  const weak = encodeCommit(chain.commit(1, built.hash, [0, 1]))
+  assert.is(code(() => b.applyCommitted(encodeBlock(built.block), weak)), 'COMMIT_NO_QUORUM')
+  assert.is(b.tip.height, 0)
+})
+
+test.run()
