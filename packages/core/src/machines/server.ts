@@ -17,6 +17,7 @@ import { PREFIX_FRAME_HEIGHT, frameHeightKey, frameKey, metaKey, prefixRange, se
 import type { Transaction, Vote, VoteStep } from '../types/chain.ts'
 import { EntityMachine } from './entity.ts'
 import type { Genesis } from './genesis.ts'
+import type { MempoolConfig } from '../mempool/mempool.ts'
 import { AccountSigner, ValidatorSigner } from './signer.ts'
 
 export type ServerOutput =
@@ -38,6 +39,8 @@ export interface ServerOptions {
   accountSeeds?: Bytes[]
   /** fsync each frame (default true): a frame on disk is a promise kept after power loss. */
   sync?: boolean
+  /** Limits of every entity's mempool. */
+  mempool?: Partial<MempoolConfig>
 }
 
 type Machine = { kind: 'entity'; m: EntityMachine } | { kind: 'validator'; m: ValidatorSigner } | { kind: 'account'; m: AccountSigner }
@@ -52,6 +55,8 @@ export class Server {
   private prevHash: Bytes | null = null
   private inputs: Bytes[] = []
   private pendingOps: BatchOp[] = []
+  /** The write of the last frame: writes go one after another, so frames land in height order. */
+  private writing: Promise<void> = Promise.resolve()
 
   private constructor(options: ServerOptions) {
     this.id = options.id
@@ -63,7 +68,7 @@ export class Server {
   static async open(options: ServerOptions): Promise<Server> {
     const server = new Server(options)
     for (const genesis of options.entities) {
-      const { entity, ops } = await EntityMachine.open(genesis, options.store)
+      const { entity, ops } = await EntityMachine.open(genesis, options.store, options.mempool)
       server.machines.set(toHex(entity.id), { kind: 'entity', m: entity })
       // A new entity's genesis is written at once: it is configuration, not an input to log.
       if (ops.length > 0) await options.store.batch(ops, { sync: server.sync })
@@ -81,12 +86,22 @@ export class Server {
     return server
   }
 
+  /** Whether anything waits to be sealed. */
+  get dirty(): boolean {
+    return this.inputs.length > 0 || this.pendingOps.length > 0
+  }
+
   get frameHeight(): number {
     return this.height
   }
 
   get ownCounter(): number {
     return this.counter
+  }
+
+  /** Ids of the entities this server hosts, in the order they were given. */
+  entityIds(): Bytes[] {
+    return [...this.machines.values()].flatMap((m) => (m.kind === 'entity' ? [m.m.id] : []))
   }
 
   entity(id: Bytes): EntityMachine | undefined {
@@ -259,7 +274,9 @@ export class Server {
     this.pendingOps = []
     this.height = frame.height
     this.prevHash = hash
-    await this.store.batch(ops, { sync: this.sync })
+    const write = this.writing.then(() => this.store.batch(ops, { sync: this.sync }))
+    this.writing = write.catch(() => {}) // a failed write fails its own seal; later ones still run in order
+    await write
     return frame
   }
 

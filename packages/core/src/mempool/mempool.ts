@@ -81,6 +81,11 @@ export class Mempool {
     return this.byHash.get(toHex(hash))
   }
 
+  /** Whether `account` has a transaction with this nonce waiting. */
+  hasNonce(account: Bytes, nonce: number): boolean {
+    return this.bySender.get(toHex(account))?.some((e) => e.tx.nonce === nonce) ?? false
+  }
+
   wasCommitted(hash: Bytes): boolean {
     return this.committed.has(toHex(hash))
   }

@@ -1,0 +1,142 @@
+// What the HTTP API needs from a running node. The node implements it (node.ts); the API server
+// (server.ts, routes/) and its tests code against it, so routes never reach into the node's
+// internals and can be tested with a stand-in. All values are JSON-ready: bytes as hex strings.
+
+import type { EventEmitter } from 'node:events'
+
+export interface StatusView {
+  peerId: string
+  network: string
+  /** Hex id of the main entity (the genesis hash). */
+  entity: string
+  height: number
+  headHash: string
+  stateRoot: string
+  /** Milliseconds since the epoch of the head block (genesis time at height 0). */
+  headTime: number
+  syncing: boolean
+  /** Height of the best peer seen, when known. */
+  bestPeerHeight: number
+  peers: number
+  validator: boolean
+  /** This node's index in the current validator set, -1 for a follower. */
+  validatorIndex: number
+  mempool: { size: number; bytes: number }
+  listen: string[]
+  validatorPublicKey: string
+  accountAddress: string
+  version: string
+}
+
+export interface PeerView {
+  peerId: string
+  addr: string
+  direction: 'inbound' | 'outbound'
+  /** Milliseconds since the epoch. */
+  connectedSince: number
+  latencyMs: number | null
+  agent: string | null
+  score: number
+}
+
+export interface TxView {
+  hash: string
+  nonce: number
+  kind: string
+  sender: string
+  account: string
+  payload: string
+}
+
+export interface BlockView {
+  height: number
+  hash: string
+  parentHash: string
+  time: number
+  proposer: number
+  stateRoot: string
+  txsHash: string
+  validatorsHash: string
+  txs: TxView[]
+  commit: { round: number; signers: number[]; signature: string } | null
+}
+
+export type TxStatusView =
+  | { hash: string; status: 'pending' }
+  | { hash: string; status: 'committed'; height: number; index: number }
+  | { hash: string; status: 'rejected'; code: string; message: string }
+  | { hash: string; status: 'unknown' }
+
+export interface KvView {
+  key: string
+  value: string | null
+  /** Value as UTF-8 text when it is valid UTF-8. */
+  text: string | null
+  height: number
+  stateRoot: string
+  /** Hex of the encoded state proof (core's encodeStateProof), with `prove`. */
+  proof?: string
+}
+
+export interface ProposalView {
+  id: string
+  action: unknown
+  creator: string
+  shares: number
+  expiresAt: number
+  voters: string[]
+}
+
+export interface EntityView {
+  entity: string
+  height: number
+  counter: number
+  threshold: { numerator: number; denominator: number }
+  validators: Array<{ publicKey: string; account: string; shares: number }>
+  pending: { activateAt: number; validators: Array<{ publicKey: string; account: string; shares: number }> } | null
+  params: { proposalExpiry: number; maxBlockTxs: number; maxBlockBytes: number }
+}
+
+/** Errors the API maps to HTTP statuses: the node throws these with a code. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError'
+  constructor(
+    readonly status: 400 | 401 | 404 | 409 | 413 | 429 | 503,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export type NodeEvent =
+  | { type: 'block'; height: number; hash: string; txs: number; time: number }
+  | { type: 'peer:connect'; peerId: string; addr: string }
+  | { type: 'peer:disconnect'; peerId: string }
+  | { type: 'rejected'; source: 'gossip' | 'api' | 'sync'; code: string; from?: string; topic?: string }
+  | { type: 'sync'; syncing: boolean; height: number; target: number }
+
+export interface NodeApi {
+  status(): StatusView
+  /** 'ok' in sync and connected, 'syncing' while catching up, 'down' when it cannot make progress. */
+  health(): { status: 'ok' | 'syncing' | 'down'; reason?: string }
+  peers(): PeerView[]
+  connect(multiaddr: string): Promise<PeerView | { peerId: string }>
+  disconnect(peerId: string): Promise<void>
+  /** By height or 64-hex hash; null when unknown. */
+  block(id: number | string): Promise<BlockView | null>
+  /** Up to `limit` blocks from `from` to `to` inclusive. */
+  blocks(from: number, to: number): Promise<BlockView[]>
+  /** Signed transaction bytes (hex). Admitted to the mempool and gossiped, or ApiError 400/409/429. */
+  submitTransaction(hex: string): Promise<{ hash: string }>
+  /** An unsigned transaction the node signs with its own account key (next nonce chosen by the node). */
+  submitUnsigned(kind: string, payloadHex: string): Promise<{ hash: string; nonce: number }>
+  transactionStatus(hash: string): Promise<TxStatusView>
+  /** `key` is `<account hex>/<key>`. */
+  kvGet(key: string, prove: boolean): Promise<KvView>
+  kvKeys(prefix: string, limit: number): Promise<string[]>
+  entity(): EntityView
+  proposals(): Promise<ProposalView[]>
+  /** Emits 'event' with a NodeEvent. */
+  events: EventEmitter
+}

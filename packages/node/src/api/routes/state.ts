@@ -1,0 +1,38 @@
+// Reads of the entity's state: key/value entries (with proofs), the entity's own configuration,
+// and its open proposals.
+
+import type { FastifyInstance } from 'fastify'
+import type { NodeApi } from '../node-api.ts'
+import { ApiError } from '../node-api.ts'
+import { ApiErrorCode } from '../errors.ts'
+import { DEFAULT_KV_KEYS_LIMIT, KV_KEY_PATTERN, MAX_KV_PATH_CHARS, kvGetQuery, kvKeysQuery } from '../schemas.ts'
+
+const KV_KEY = new RegExp(KV_KEY_PATTERN, 's')
+
+export function registerStateRoutes(app: FastifyInstance, node: NodeApi): void {
+  // A wildcard, not `:key`: the key holds a '/', and clients may send it encoded (%2F) or not.
+  app.get<{ Params: { '*': string }; Querystring: { prove?: string } }>(
+    '/kv/*',
+    { schema: { querystring: kvGetQuery } },
+    async (request) => {
+      const key = request.params['*']
+      if (key.length > MAX_KV_PATH_CHARS || !KV_KEY.test(key)) {
+        throw new ApiError(400, ApiErrorCode.BadRequest, 'params/key must be <account: 40 hex>/<key>')
+      }
+      // Addresses are stored in lowercase hex: normalise so either case names the same entry.
+      const slash = key.indexOf('/')
+      const normalised = `${key.slice(0, slash).toLowerCase()}${key.slice(slash)}`
+      const prove = request.query.prove === '1' || request.query.prove === 'true'
+      return node.kvGet(normalised, prove)
+    },
+  )
+
+  app.get<{ Querystring: { prefix?: string; limit?: number } }>('/kv', { schema: { querystring: kvKeysQuery } }, async (request) => {
+    const keys = await node.kvKeys(request.query.prefix ?? '', request.query.limit ?? DEFAULT_KV_KEYS_LIMIT)
+    return { keys }
+  })
+
+  app.get('/entity', async () => node.entity())
+
+  app.get('/proposals', async () => ({ proposals: await node.proposals() }))
+}

@@ -1,0 +1,171 @@
+// The node's configuration: one home for defaults, fast test values and validation. Every field
+// is optional in the file; what is missing takes its default. Validation fails at start with a
+// message naming the bad field, never later with a surprise.
+
+import { DEFAULT_TIMEOUTS } from '@p2pnode/core'
+import {
+  DEFAULT_BAN_MINUTES,
+  DEFAULT_INBOUND_CONNECTIONS_PER_SECOND,
+  DEFAULT_IP_COLOCATION_LIMIT,
+  DEFAULT_LISTEN,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MIN_CONNECTIONS,
+} from './network/config.ts'
+
+export interface TimeoutConfig {
+  baseMs: number
+  deltaMs: number
+}
+
+export interface NodeConfig {
+  /** Network name: separates DHTs, topics and signatures of different networks. */
+  network: string
+  p2p: {
+    listen: string[]
+    announce: string[]
+    bootstrap: string[]
+    maxConnections: number
+    minConnections: number
+    inboundConnectionsPerSecond: number
+    /** Peers allowed on one IP before gossipsub's colocation penalty (raise it for local testnets). */
+    ipColocationLimit: number
+    mdns: boolean
+    banMinutes: number
+  }
+  api: { host: string; port: number; maxBodyBytes: number; requestsPerSecond: number }
+  metrics: { enabled: boolean; host: string; port: number }
+  consensus: {
+    /** Target time between blocks: the pause after a commit before the next height starts. */
+    blockIntervalMs: number
+    propose: TimeoutConfig
+    prevote: TimeoutConfig
+    precommit: TimeoutConfig
+    /** Transactions gossiped together are collected for this long. */
+    txBatchMs: number
+    /** Heights behind the best peer before the node leaves consensus for sync. */
+    syncThreshold: number
+  }
+  mempool: { maxTxs: number; maxBytes: number; maxPerSender: number }
+  storage: {
+    /** fsync each server frame (the write-ahead log). */
+    sync: boolean
+  }
+  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format: 'json' | 'pretty' }
+}
+
+export const DEFAULT_API_PORT = 7401
+export const DEFAULT_METRICS_PORT = 7402
+
+export const DEFAULT_CONFIG: NodeConfig = {
+  network: 'p2pnode',
+  p2p: {
+    listen: DEFAULT_LISTEN,
+    announce: [],
+    bootstrap: [],
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
+    minConnections: DEFAULT_MIN_CONNECTIONS,
+    inboundConnectionsPerSecond: DEFAULT_INBOUND_CONNECTIONS_PER_SECOND,
+    ipColocationLimit: DEFAULT_IP_COLOCATION_LIMIT,
+    mdns: false,
+    banMinutes: DEFAULT_BAN_MINUTES,
+  },
+  api: { host: '127.0.0.1', port: DEFAULT_API_PORT, maxBodyBytes: 1024 * 1024, requestsPerSecond: 500 },
+  metrics: { enabled: true, host: '127.0.0.1', port: DEFAULT_METRICS_PORT },
+  consensus: {
+    blockIntervalMs: 100,
+    ...DEFAULT_TIMEOUTS,
+    txBatchMs: 5,
+    syncThreshold: 3,
+  },
+  mempool: { maxTxs: 20_000, maxBytes: 64 * 1024 * 1024, maxPerSender: 256 },
+  storage: { sync: true },
+  log: { level: 'info', format: 'json' },
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] }
+export type NodeConfigInput = DeepPartial<NodeConfig>
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Overlays `over` on `base`, field by field; arrays are replaced, not merged. */
+export function mergeConfig<T>(base: T, over: unknown): T {
+  if (!isPlainObject(over)) return base
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) }
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue
+    const current = out[key]
+    out[key] = isPlainObject(current) && isPlainObject(value) ? mergeConfig(current, value) : value
+  }
+  return out as T
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`config ${field}: ${message}`)
+  }
+}
+
+function check(condition: boolean, field: string, message: string): void {
+  if (!condition) throw new ConfigError(field, message)
+}
+
+function checkInt(value: unknown, field: string, min: number, max: number): void {
+  check(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, field, `must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`)
+}
+
+function checkStrings(value: unknown, field: string): void {
+  check(Array.isArray(value) && value.every((v) => typeof v === 'string' && v.length > 0), field, 'must be a list of non-empty strings')
+}
+
+function checkTimeout(t: TimeoutConfig, field: string): void {
+  checkInt(t?.baseMs, `${field}.baseMs`, 1, 600_000)
+  checkInt(t?.deltaMs, `${field}.deltaMs`, 0, 600_000)
+}
+
+/** Checks every field; throws a ConfigError naming the first bad one. */
+export function validateConfig(c: NodeConfig): NodeConfig {
+  check(typeof c.network === 'string' && /^[a-z0-9][a-z0-9._-]{0,63}$/.test(c.network), 'network', 'must be 1..64 of a-z 0-9 . _ - (starting with a letter or digit)')
+  checkStrings(c.p2p.listen, 'p2p.listen')
+  check(c.p2p.listen.every((a) => a.startsWith('/')), 'p2p.listen', 'entries must be multiaddrs such as /ip4/0.0.0.0/tcp/26656')
+  checkStrings(c.p2p.announce, 'p2p.announce')
+  checkStrings(c.p2p.bootstrap, 'p2p.bootstrap')
+  check(c.p2p.bootstrap.every((a) => a.startsWith('/') && a.includes('/p2p/')), 'p2p.bootstrap', 'entries must be multiaddrs ending in /p2p/<peer id>')
+  checkInt(c.p2p.maxConnections, 'p2p.maxConnections', 1, 10_000)
+  checkInt(c.p2p.minConnections, 'p2p.minConnections', 0, c.p2p.maxConnections)
+  checkInt(c.p2p.inboundConnectionsPerSecond, 'p2p.inboundConnectionsPerSecond', 1, 100_000)
+  checkInt(c.p2p.ipColocationLimit, 'p2p.ipColocationLimit', 1, 100_000)
+  check(typeof c.p2p.mdns === 'boolean', 'p2p.mdns', 'must be true or false')
+  checkInt(c.p2p.banMinutes, 'p2p.banMinutes', 0, 7 * 24 * 60)
+  check(typeof c.api.host === 'string' && c.api.host.length > 0, 'api.host', 'must be a host name or address')
+  checkInt(c.api.port, 'api.port', 0, 65535)
+  checkInt(c.api.maxBodyBytes, 'api.maxBodyBytes', 1024, 64 * 1024 * 1024)
+  checkInt(c.api.requestsPerSecond, 'api.requestsPerSecond', 1, 1_000_000)
+  check(typeof c.metrics.enabled === 'boolean', 'metrics.enabled', 'must be true or false')
+  checkInt(c.metrics.port, 'metrics.port', 0, 65535)
+  checkInt(c.consensus.blockIntervalMs, 'consensus.blockIntervalMs', 0, 600_000)
+  checkTimeout(c.consensus.propose, 'consensus.propose')
+  checkTimeout(c.consensus.prevote, 'consensus.prevote')
+  checkTimeout(c.consensus.precommit, 'consensus.precommit')
+  checkInt(c.consensus.txBatchMs, 'consensus.txBatchMs', 0, 10_000)
+  checkInt(c.consensus.syncThreshold, 'consensus.syncThreshold', 1, 1_000_000)
+  checkInt(c.mempool.maxTxs, 'mempool.maxTxs', 1, 10_000_000)
+  checkInt(c.mempool.maxBytes, 'mempool.maxBytes', 1024, 16 * 1024 * 1024 * 1024)
+  checkInt(c.mempool.maxPerSender, 'mempool.maxPerSender', 1, 1_000_000)
+  check(typeof c.storage.sync === 'boolean', 'storage.sync', 'must be true or false')
+  check(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(c.log.level), 'log.level', 'must be one of trace debug info warn error fatal silent')
+  check(['json', 'pretty'].includes(c.log.format), 'log.format', 'must be json or pretty')
+  return c
+}
+
+/** Defaults, then each layer in order (file, environment, flags): later layers win. */
+export function resolveConfig(...layers: unknown[]): NodeConfig {
+  let config = DEFAULT_CONFIG
+  for (const layer of layers) config = mergeConfig(config, layer)
+  return validateConfig(config)
+}

@@ -1,0 +1,176 @@
+// The node's home directory: everything one node owns, in one place an operator can back up.
+//
+//   <home>/config.json        configuration (defaults fill what is missing)
+//   <home>/genesis.json       the network's genesis (validators, threshold, parameters)
+//   <home>/keys/validator.key BLS validator seed, hex (0600)
+//   <home>/keys/account.key   Ed25519 account seed, hex (0600)
+//   <home>/api-token          bearer token of the local HTTP API (0600)
+//   <home>/p2p/               libp2p node key and the persisted peer store
+//   <home>/data/              LevelDB: blocks, state, server frames
+
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { AccountSigner, type Bytes, type Genesis, ValidatorSigner, fromHex, makeGenesis, toHex } from '@p2pnode/core'
+import { type NodeConfig, type NodeConfigInput, resolveConfig } from '../config.ts'
+import { type GenesisJson, genesisFromJson, genesisToJson } from './genesis-json.ts'
+
+export function homePaths(home: string) {
+  return {
+    home,
+    config: join(home, 'config.json'),
+    genesis: join(home, 'genesis.json'),
+    keys: join(home, 'keys'),
+    validatorKey: join(home, 'keys', 'validator.key'),
+    accountKey: join(home, 'keys', 'account.key'),
+    apiToken: join(home, 'api-token'),
+    p2p: join(home, 'p2p'),
+    data: join(home, 'data'),
+    logs: join(home, 'logs'),
+  }
+}
+export type HomePaths = ReturnType<typeof homePaths>
+
+export class HomeError extends Error {
+  override readonly name = 'HomeError'
+  constructor(
+    readonly code: 'HOME_MISSING' | 'HOME_NOT_INITIALIZED' | 'HOME_EXISTS' | 'HOME_BAD_FILE',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+export interface NodeKeys {
+  validatorSeed: Bytes
+  accountSeed: Bytes
+}
+
+/** Public facts about a node's keys, as `p2pnode keys show` prints them. */
+export function identityOf(keys: NodeKeys) {
+  const validator = new ValidatorSigner(keys.validatorSeed)
+  const account = new AccountSigner(keys.accountSeed)
+  return {
+    validatorPublicKey: toHex(validator.publicKey),
+    proofOfPossession: toHex(validator.provePossession()),
+    accountPublicKey: toHex(account.publicKey),
+    accountAddress: toHex(account.address),
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function writeSecret(path: string, content: string): Promise<void> {
+  await writeFile(path, content, { mode: 0o600 })
+  await chmod(path, 0o600) // writeFile keeps the mode of an existing file
+}
+
+export interface InitOptions {
+  network?: string
+  config?: NodeConfigInput
+  /** The genesis to use; default: a single-validator genesis of this node, so that it can start alone. */
+  genesis?: Genesis
+  force?: boolean
+  /** Seeds to use instead of fresh random ones (testnet generation, tests). */
+  keys?: NodeKeys
+  now?: number
+}
+
+/** Creates a home: keys, API token, config and genesis. Refuses an existing home unless `force`. */
+export async function initHome(home: string, options: InitOptions = {}): Promise<{ paths: HomePaths; keys: NodeKeys; genesis: Genesis }> {
+  const paths = homePaths(home)
+  if (!options.force && (await exists(paths.config))) {
+    throw new HomeError('HOME_EXISTS', `${home} is already initialized (use --force to overwrite it)`)
+  }
+  await mkdir(paths.keys, { recursive: true, mode: 0o700 })
+  await mkdir(paths.p2p, { recursive: true, mode: 0o700 })
+  const keys = options.keys ?? { validatorSeed: randomBytes(32), accountSeed: randomBytes(32) }
+  await writeSecret(paths.validatorKey, `${toHex(keys.validatorSeed)}\n`)
+  await writeSecret(paths.accountKey, `${toHex(keys.accountSeed)}\n`)
+  await writeSecret(paths.apiToken, `${randomBytes(32).toString('hex')}\n`)
+  const network = options.network ?? options.genesis?.network ?? options.config?.network ?? 'p2pnode'
+  const config: NodeConfigInput = { ...(options.config ?? {}), network }
+  resolveConfig(config) // refuse to write a config the node would refuse to start with
+  await writeFile(paths.config, `${JSON.stringify(config, null, 2)}\n`)
+  const genesis = options.genesis ?? soloGenesis(network, keys, options.now ?? Date.now())
+  await writeFile(paths.genesis, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`)
+  return { paths, keys, genesis }
+}
+
+export function soloGenesis(network: string, keys: NodeKeys, time: number): Genesis {
+  const id = identityOf(keys)
+  return makeGenesis({
+    network,
+    time,
+    validators: [{ publicKey: fromHex(id.validatorPublicKey), account: fromHex(id.accountAddress), shares: 1, proofOfPossession: fromHex(id.proofOfPossession) }],
+  })
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch {
+    throw new HomeError('HOME_NOT_INITIALIZED', `${path} is missing (run p2pnode init)`)
+  }
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    throw new HomeError('HOME_BAD_FILE', `${path} is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
+async function readSeed(path: string): Promise<Bytes> {
+  let text: string
+  try {
+    text = (await readFile(path, 'utf8')).trim()
+  } catch {
+    throw new HomeError('HOME_NOT_INITIALIZED', `${path} is missing (run p2pnode init)`)
+  }
+  if (!/^[0-9a-f]{64}$/.test(text)) throw new HomeError('HOME_BAD_FILE', `${path} must hold 32 bytes of hex`)
+  return fromHex(text)
+}
+
+export async function readApiToken(home: string): Promise<string> {
+  const path = homePaths(home).apiToken
+  try {
+    return (await readFile(path, 'utf8')).trim()
+  } catch {
+    throw new HomeError('HOME_NOT_INITIALIZED', `${path} is missing (run p2pnode init)`)
+  }
+}
+
+export interface LoadedHome {
+  paths: HomePaths
+  config: NodeConfig
+  genesis: Genesis
+  keys: NodeKeys
+  apiToken: string
+}
+
+/** Reads and checks a home; `overrides` (environment, flags) win over the config file. */
+export async function loadHome(home: string, ...overrides: NodeConfigInput[]): Promise<LoadedHome> {
+  const paths = homePaths(home)
+  if (!(await exists(home))) throw new HomeError('HOME_MISSING', `${home} does not exist (run p2pnode init --home ${home})`)
+  const file = await readJson(paths.config)
+  const config = resolveConfig(file, ...overrides)
+  let genesis: Genesis
+  try {
+    genesis = genesisFromJson((await readJson(paths.genesis)) as GenesisJson)
+  } catch (err) {
+    if (err instanceof HomeError) throw err
+    throw new HomeError('HOME_BAD_FILE', `${paths.genesis}: ${(err as Error).message}`)
+  }
+  if (genesis.network !== config.network) {
+    throw new HomeError('HOME_BAD_FILE', `genesis is for network ${genesis.network}, config says ${config.network}`)
+  }
+  const keys = { validatorSeed: await readSeed(paths.validatorKey), accountSeed: await readSeed(paths.accountKey) }
+  return { paths, config, genesis, keys, apiToken: await readApiToken(home) }
+}

@@ -1,0 +1,131 @@
+// The node's Prometheus instruments, on a registry of their own so several nodes in one process
+// (tests, the bench) never share counters. Names follow `p2pnode_<subsystem>_<what>_<unit>`.
+// libp2p's own metrics join the same registry: pass `metrics.registry` to
+// @libp2p/prometheus-metrics' `registry` option.
+//
+// Labels stay low-cardinality on purpose: gossip is labelled by topic kind (txs, proposal, vote,
+// commit), not by the full topic string; API requests by route pattern, not by URL.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export const METRICS_PREFIX = 'p2pnode_'
+
+/** Around the 100 ms block target, out to the stalls that matter. */
+const BLOCK_INTERVAL_BUCKETS = [0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5, 10]
+const COMMIT_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5]
+const ROUNDS_BUCKETS = [1, 2, 3, 4, 6, 8, 12]
+const API_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1]
+
+export type GossipVerdict = 'accept' | 'ignore' | 'reject'
+
+export interface NodeMetricsInit {
+  /** Process metrics (CPU, memory, event loop lag, GC). Default true. */
+  defaultMetrics?: boolean
+  /** Labels on every series, e.g. `{ node: 'v0' }`. */
+  labels?: Record<string, string>
+}
+
+export class NodeMetrics {
+  readonly registry: Registry
+
+  readonly peers: Gauge
+  readonly gossipMessages: Counter<'topic' | 'verdict'>
+  readonly height: Gauge
+  readonly blockInterval: Histogram
+  readonly commitLatency: Histogram
+  readonly roundsPerHeight: Histogram
+  readonly mempoolTxs: Gauge
+  readonly mempoolBytes: Gauge
+  readonly syncing: Gauge
+  readonly syncBlocksApplied: Counter
+  readonly apiRequests: Counter<'route' | 'method' | 'status'>
+  readonly apiRequestDuration: Histogram<'route' | 'method'>
+
+  constructor(init: NodeMetricsInit = {}) {
+    const registry = new Registry()
+    this.registry = registry
+    if (init.labels !== undefined) registry.setDefaultLabels(init.labels)
+    if (init.defaultMetrics !== false) collectDefaultMetrics({ register: registry })
+    const registers = [registry]
+    const p = METRICS_PREFIX
+
+    this.peers = new Gauge({ name: `${p}network_peers`, help: 'Connected peers', registers })
+    this.gossipMessages = new Counter({
+      name: `${p}gossip_messages_total`,
+      help: 'Gossip messages received, by topic kind and validation verdict',
+      labelNames: ['topic', 'verdict'],
+      registers,
+    })
+    this.height = new Gauge({ name: `${p}chain_height`, help: 'Height of the last committed block', registers })
+    this.blockInterval = new Histogram({
+      name: `${p}chain_block_interval_seconds`,
+      help: 'Time between consecutive committed blocks (by block time)',
+      buckets: BLOCK_INTERVAL_BUCKETS,
+      registers,
+    })
+    this.commitLatency = new Histogram({
+      name: `${p}consensus_commit_latency_seconds`,
+      help: 'From the proposal first seen to its commit',
+      buckets: COMMIT_LATENCY_BUCKETS,
+      registers,
+    })
+    this.roundsPerHeight = new Histogram({
+      name: `${p}consensus_rounds_per_height`,
+      help: 'Rounds a height took to commit (1 when the first proposal is committed)',
+      buckets: ROUNDS_BUCKETS,
+      registers,
+    })
+    this.mempoolTxs = new Gauge({ name: `${p}mempool_txs`, help: 'Transactions in the mempool', registers })
+    this.mempoolBytes = new Gauge({ name: `${p}mempool_bytes`, help: 'Encoded size of the mempool', registers })
+    this.syncing = new Gauge({ name: `${p}sync_active`, help: '1 while the node is syncing, 0 while it follows consensus', registers })
+    this.syncBlocksApplied = new Counter({ name: `${p}sync_blocks_applied_total`, help: 'Blocks applied through sync', registers })
+    this.apiRequests = new Counter({
+      name: `${p}api_requests_total`,
+      help: 'HTTP API requests, by route pattern, method and status',
+      labelNames: ['route', 'method', 'status'],
+      registers,
+    })
+    this.apiRequestDuration = new Histogram({
+      name: `${p}api_request_duration_seconds`,
+      help: 'HTTP API request duration, by route pattern and method',
+      labelNames: ['route', 'method'],
+      buckets: API_DURATION_BUCKETS,
+      registers,
+    })
+  }
+
+  /** A gossip message got its verdict. `topic` is the topic kind: txs, proposal, vote, commit. */
+  gossipMessage(topic: string, verdict: GossipVerdict): void {
+    this.gossipMessages.inc({ topic, verdict })
+  }
+
+  /**
+   * A block was committed. The interval and latency are optional: the first block after a start
+   * has no predecessor to measure from, and a block learned through sync has no proposal seen.
+   */
+  blockCommitted(c: { height: number; intervalSeconds?: number; latencySeconds?: number; rounds?: number }): void {
+    this.height.set(c.height)
+    if (c.intervalSeconds !== undefined && c.intervalSeconds >= 0) this.blockInterval.observe(c.intervalSeconds)
+    if (c.latencySeconds !== undefined && c.latencySeconds >= 0) this.commitLatency.observe(c.latencySeconds)
+    if (c.rounds !== undefined) this.roundsPerHeight.observe(c.rounds)
+  }
+
+  mempool(txs: number, bytes: number): void {
+    this.mempoolTxs.set(txs)
+    this.mempoolBytes.set(bytes)
+  }
+
+  setSyncing(syncing: boolean): void {
+    this.syncing.set(syncing ? 1 : 0)
+  }
+
+  apiRequest(route: string, method: string, status: number, seconds: number): void {
+    this.apiRequests.inc({ route, method, status: String(status) })
+    this.apiRequestDuration.observe({ route, method }, seconds)
+  }
+
+  /** The Prometheus text exposition of everything registered. */
+  async text(): Promise<string> {
+    return this.registry.metrics()
+  }
+}

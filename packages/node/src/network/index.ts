@@ -1,0 +1,21 @@
+export { Network, BAN_CHECK_INTERVAL_MS, PEER_STORE_DIR } from './network.ts'
+export type { NetworkEvents, NetworkOptions } from './network.ts'
+export * from './config.ts'
+export * from './errors.ts'
+export * from './protocols.ts'
+export * from './scoring.ts'
+export type { Logger, LogFn } from './logger.ts'
+export { silentLogger } from './logger.ts'
+export type { PeerInfo } from './peers.ts'
+export type { Ban } from './bans.ts'
+export type { Verdict, Validator, MessageHandler, VerdictEvent } from './gossip.ts'
+export { MAX_PENDING_VALIDATIONS } from './gossip.ts'
+export type { RequestHandler, HandleOptions, RequestOptions } from './request-response.ts'
+export {
+  DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_HANDLER_TIMEOUT_MS,
+} from './request-response.ts'
+export { NODE_KEY_FILE, loadOrCreateNodeKey } from './keys.ts'
+export { AGENT_NAME, AGENT_VERSION, MAX_GOSSIP_MESSAGE_BYTES, messageId } from './libp2p.ts'

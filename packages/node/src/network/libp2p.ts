@@ -1,0 +1,141 @@
+// Assembles the libp2p node from the network config: TCP + Noise + Yamux, identify, ping,
+// kad-dht in server mode under this network's protocol id, bootstrap and (optionally) mDNS
+// discovery, and gossipsub without signatures and with peer scoring. The peer store lives in
+// the given datastore, so a restarted node still knows its peers.
+
+// libp2p 2.x needs Promise.withResolvers (Node 22+); load the polyfill whatever imports this
+import '../polyfill.ts'
+import { createHash } from 'node:crypto'
+import { gossipsub } from '@chainsafe/libp2p-gossipsub'
+import type { GossipSub, GossipSubComponents } from '@chainsafe/libp2p-gossipsub'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { bootstrap } from '@libp2p/bootstrap'
+import { identify } from '@libp2p/identify'
+import type { Identify } from '@libp2p/identify'
+import type { ConnectionGater, PeerInfo, PrivateKey } from '@libp2p/interface'
+import {
+  kadDHT,
+  passthroughMapper,
+  removePrivateAddressesMapper,
+  removePublicAddressesMapper,
+} from '@libp2p/kad-dht'
+import type { KadDHT } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
+import { ping } from '@libp2p/ping'
+import type { Ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import type { LevelDatastore } from 'datastore-level'
+import { createLibp2p } from 'libp2p'
+import type { Libp2p, Libp2pOptions } from 'libp2p'
+import type { DhtAddresses, NetworkConfig } from './config.ts'
+import { dhtProtocol } from './protocols.ts'
+import { SCORE_THRESHOLDS, scoreParams } from './scoring.ts'
+
+export const AGENT_NAME = 'p2pnode'
+export const AGENT_VERSION = '0.1.0'
+/** Ceiling on one gossip message (a transaction batch, a proposal with its block). */
+export const MAX_GOSSIP_MESSAGE_BYTES = 10 * 1024 * 1024
+/** kad-dht's own self-query runs every 5 minutes; the dialer covers the gaps (see dialer.ts). */
+export const DHT_QUERY_SELF_INTERVAL_MS = 60_000
+export const BOOTSTRAP_DELAY_MS = 100
+/** How often libp2p's connection monitor pings each connection (latency shown in peers()). */
+export const PING_INTERVAL_MS = 10_000
+/**
+ * libp2p's connection monitor pings every connection and, by default, aborts a connection whose
+ * ping fails. A ping shares the connection with gossip, so under a burst it queues behind
+ * megabytes of messages: in a 6-node test (3,000 × 16 KiB at once) pings timed out or piled up
+ * (TooManyOutboundProtocolStreams) and healthy connections were cut. Pings here only measure
+ * latency; dead peers show up as closed TCP connections and failed requests instead.
+ */
+export const PING_TIMEOUT_MIN_MS = 20_000
+
+// a type alias, not an interface: libp2p's ServiceMap constraint needs an index signature
+export type Services = {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
+}
+
+export type P2p = Libp2p<Services>
+
+export interface Libp2pParts {
+  config: NetworkConfig
+  privateKey: PrivateKey
+  datastore: LevelDatastore
+  gater: ConnectionGater
+  /** Application penalty points of a peer (subtracted from its gossip score). */
+  appPenalty: (peerId: string) => number
+}
+
+const MAPPERS: Record<DhtAddresses, (info: PeerInfo) => PeerInfo> = {
+  all: passthroughMapper,
+  private: removePublicAddressesMapper,
+  public: removePrivateAddressesMapper,
+}
+
+/** Gossip message id: sha256 of the payload, as gossipsub computes it for unsigned messages. */
+export function messageId(data: Uint8Array): Uint8Array {
+  return createHash('sha256').update(data).digest()
+}
+
+/** Fast id for duplicate detection before decoding; same hash, base64 as the cache key. */
+function fastMessageId(message: { data?: Uint8Array }): string {
+  return createHash('sha256').update(message.data ?? new Uint8Array(0)).digest('base64')
+}
+
+export async function buildLibp2p(parts: Libp2pParts): Promise<P2p> {
+  const { config } = parts
+  const peerDiscovery: NonNullable<Libp2pOptions['peerDiscovery']> = []
+  if (config.bootstrap.length > 0) {
+    peerDiscovery.push(bootstrap({ list: config.bootstrap, timeout: BOOTSTRAP_DELAY_MS }))
+  }
+  if (config.mdns) peerDiscovery.push(mdns())
+
+  return createLibp2p<Services>({
+    privateKey: parts.privateKey,
+    datastore: parts.datastore,
+    nodeInfo: { name: AGENT_NAME, version: AGENT_VERSION, userAgent: `${AGENT_NAME}/${AGENT_VERSION}` },
+    addresses: { listen: config.listen, announce: config.announce },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: parts.gater,
+    connectionManager: {
+      maxConnections: config.maxConnections,
+      inboundConnectionThreshold: config.inboundConnectionsPerSecond,
+    },
+    connectionMonitor: {
+      pingInterval: PING_INTERVAL_MS,
+      pingTimeout: { minTimeout: PING_TIMEOUT_MIN_MS },
+      abortConnectionOnPingFailure: false,
+    },
+    peerDiscovery,
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: dhtProtocol(config.network),
+        clientMode: false,
+        peerInfoMapper: MAPPERS[config.dhtAddresses],
+        querySelfInterval: DHT_QUERY_SELF_INTERVAL_MS,
+      }),
+      // gossipsub() is typed as returning the PubSub interface; the object is the GossipSub
+      // class, whose score and mesh accessors the node uses
+      pubsub: gossipsub({
+        globalSignaturePolicy: 'StrictNoSign',
+        msgIdFn: (message) => messageId(message.data),
+        fastMsgIdFn: fastMessageId,
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        asyncValidation: true,
+        emitSelf: false,
+        doPX: false,
+        maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
+        scoreParams: scoreParams(config.ipColocationLimit, parts.appPenalty),
+        scoreThresholds: SCORE_THRESHOLDS,
+      }) as (components: GossipSubComponents) => GossipSub,
+    },
+  })
+}

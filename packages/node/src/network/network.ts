@@ -1,0 +1,287 @@
+// The face of the network layer: what the node uses to find peers, gossip, and ask peers for
+// data. It owns the libp2p node, the peer store's database, the ban list and the dialer, and
+// starts and stops them in order.
+
+import { EventEmitter } from 'node:events'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { IdentifyResult, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { LevelDatastore } from 'datastore-level'
+import { BanList } from './bans.ts'
+import type { Ban } from './bans.ts'
+import { validateNetworkConfig } from './config.ts'
+import type { NetworkConfig } from './config.ts'
+import { Dialer } from './dialer.ts'
+import { NetworkError, NetworkErrorCode } from './errors.ts'
+import { Gossip } from './gossip.ts'
+import type { MessageHandler, Validator, VerdictEvent } from './gossip.ts'
+import { loadOrCreateNodeKey } from './keys.ts'
+import { buildLibp2p } from './libp2p.ts'
+import type { P2p } from './libp2p.ts'
+import { silentLogger } from './logger.ts'
+import type { Logger } from './logger.ts'
+import { PeerBook } from './peers.ts'
+import type { PeerInfo } from './peers.ts'
+import { entityTopics, gossipTopic, isForeignNetwork, syncProtocol } from './protocols.ts'
+import type { GossipKind } from './protocols.ts'
+import { handle, request } from './request-response.ts'
+import type { HandleOptions, RequestHandler, RequestOptions } from './request-response.ts'
+import { DEFAULT_PENALTY, GRAYLIST_THRESHOLD } from './scoring.ts'
+
+export const PEER_STORE_DIR = 'peers'
+export const BAN_CHECK_INTERVAL_MS = 1000
+
+export interface NetworkEvents {
+  'peer:connect': [peerId: string]
+  'peer:disconnect': [peerId: string]
+  'peer:banned': [ban: Ban]
+  /** Every validated gossip message, whatever its verdict (for metrics and the event stream). */
+  'gossip:verdict': [event: VerdictEvent]
+}
+
+export interface NetworkOptions {
+  logger?: Logger
+}
+
+export class Network extends EventEmitter<NetworkEvents> {
+  readonly config: NetworkConfig
+  readonly peerId: string
+  readonly syncProtocol: string
+  private readonly libp2p: P2p
+  private readonly datastore: LevelDatastore
+  private readonly log: Logger
+  private readonly bans: BanList
+  private readonly gossip: Gossip
+  private readonly dialer: Dialer
+  private readonly book = new PeerBook()
+  private banTimer: ReturnType<typeof setInterval> | undefined
+  private started = false
+
+  private constructor(config: NetworkConfig, libp2p: P2p, datastore: LevelDatastore, bans: BanList, log: Logger) {
+    super()
+    this.config = config
+    this.libp2p = libp2p
+    this.datastore = datastore
+    this.bans = bans
+    this.log = log
+    this.peerId = libp2p.peerId.toString()
+    this.syncProtocol = syncProtocol(config.network)
+    this.gossip = new Gossip(libp2p.services.pubsub, log.child({ part: 'gossip' }), (event) => this.onVerdict(event))
+    this.dialer = new Dialer(libp2p, config.minConnections, bans, log.child({ part: 'dialer' }))
+  }
+
+  /** Validates the config, loads (or creates) the node key, opens the peer store. Not started. */
+  static async create(config: NetworkConfig, options: NetworkOptions = {}): Promise<Network> {
+    validateNetworkConfig(config)
+    const log = (options.logger ?? silentLogger).child({ module: 'network' })
+    const privateKey = await loadOrCreateNodeKey(config.dataDir)
+    const storeDir = join(config.dataDir, PEER_STORE_DIR)
+    await mkdir(storeDir, { recursive: true })
+    const datastore = new LevelDatastore(storeDir)
+    await datastore.open()
+    const bans = new BanList()
+    try {
+      const libp2p = await buildLibp2p({
+        config,
+        privateKey,
+        datastore,
+        gater: bans.gater(),
+        appPenalty: (peerId) => bans.penalty(peerId),
+      })
+      return new Network(config, libp2p, datastore, bans, log)
+    } catch (err) {
+      await datastore.close()
+      throw err
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return
+    this.libp2p.addEventListener('peer:connect', this.onConnect)
+    this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+    this.libp2p.addEventListener('peer:identify', this.onIdentify)
+    try {
+      await this.libp2p.start()
+    } catch (err) {
+      // roll back what started; the datastore stays open until stop(), which create() pairs with
+      this.removeListeners()
+      await Promise.resolve(this.libp2p.stop()).catch(() => {})
+      throw err
+    }
+    this.gossip.start()
+    this.dialer.start()
+    this.banTimer = setInterval(() => this.checkScores(), BAN_CHECK_INTERVAL_MS)
+    this.started = true
+    this.log.info({ peerId: this.peerId, addresses: this.addresses() }, 'network started')
+  }
+
+  /** Stops in reverse order of start; the peer store's database closes last. */
+  async stop(): Promise<void> {
+    clearInterval(this.banTimer)
+    this.banTimer = undefined
+    this.dialer.stop()
+    this.gossip.stop()
+    this.removeListeners()
+    await this.libp2p.stop()
+    await this.datastore.close()
+    if (this.started) this.log.info({ peerId: this.peerId }, 'network stopped')
+    this.started = false
+  }
+
+  /** Full multiaddrs of this node, each ending in /p2p/<peer id>. */
+  addresses(): string[] {
+    return this.libp2p.getMultiaddrs().map((addr) => addr.toString())
+  }
+
+  /** The gossip topic of an entity's messages of one kind. */
+  topic(entityHex: string, kind: GossipKind): string {
+    return gossipTopic(this.config.network, entityHex, kind)
+  }
+
+  topics(entityHex: string): Record<GossipKind, string> {
+    return entityTopics(this.config.network, entityHex)
+  }
+
+  /**
+   * Joins a topic. `validate` sees every message before it is forwarded; only 'accept'ed ones
+   * reach `onMessage`, and 'reject' lowers the sender's score.
+   */
+  subscribe(topic: string, validate: Validator, onMessage: MessageHandler): void {
+    this.gossip.subscribe(topic, validate, onMessage)
+  }
+
+  unsubscribe(topic: string): void {
+    this.gossip.unsubscribe(topic)
+  }
+
+  /** Publishes to a topic; returns the number of peers it went to (0 is not an error). */
+  async publish(topic: string, data: Uint8Array): Promise<number> {
+    this.requireStarted()
+    return this.gossip.publish(topic, data)
+  }
+
+  /** Peers this node sees subscribed to a topic. */
+  topicPeers(topic: string): string[] {
+    return this.gossip.topicPeers(topic)
+  }
+
+  /** Peers in this node's gossip mesh for a topic: the ones it forwards messages to. */
+  meshPeers(topic: string): string[] {
+    return this.gossip.meshPeers(topic)
+  }
+
+  peers(): PeerInfo[] {
+    return this.book.list(this.libp2p.getConnections(), (id) => this.gossip.score(id))
+  }
+
+  /** Dials a multiaddr with /p2p/<peer id>; returns the peer id. */
+  async connect(address: string, signal?: AbortSignal): Promise<string> {
+    this.requireStarted()
+    const addr = multiaddr(address)
+    const id = addr.getPeerId()
+    if (id != null && this.bans.isBanned(id)) {
+      throw new NetworkError(NetworkErrorCode.PeerBanned, `peer ${id} is banned`, { peerId: id })
+    }
+    const connection = await this.libp2p.dial(addr, signal == null ? {} : { signal })
+    return connection.remotePeer.toString()
+  }
+
+  async disconnect(peerId: string): Promise<void> {
+    await this.libp2p.hangUp(peerIdFromString(peerId))
+  }
+
+  /**
+   * Adds penalty points (default DEFAULT_PENALTY) to a peer's score, for misbehaviour the node
+   * sees outside gossip validation (a bad sync response, say). Enough points ban the peer.
+   */
+  penalize(peerId: string, reason: string, points: number = DEFAULT_PENALTY): void {
+    const total = this.bans.addPenalty(peerId, points)
+    this.log.debug({ peer: peerId, reason, points, total }, 'peer penalized')
+    if (-total < GRAYLIST_THRESHOLD) void this.ban(peerId, reason)
+  }
+
+  /** Disconnects a peer and refuses it for banMinutes. */
+  async ban(peerId: string, reason: string): Promise<void> {
+    if (this.bans.isBanned(peerId)) return
+    const ban = this.bans.ban(peerId, this.config.banMinutes * 60_000, reason)
+    this.log.warn({ peer: peerId, reason, until: ban.until }, 'peer banned')
+    this.emit('peer:banned', ban)
+    await this.libp2p.hangUp(peerIdFromString(peerId)).catch(() => {})
+  }
+
+  unban(peerId: string): boolean {
+    return this.bans.unban(peerId)
+  }
+
+  banned(): Ban[] {
+    return this.bans.list()
+  }
+
+  /** Serves a request/response protocol (e.g. this.syncProtocol). */
+  async handle(protocol: string, handler: RequestHandler, options: HandleOptions = {}): Promise<void> {
+    await handle(this.libp2p, protocol, handler, this.log.child({ protocol }), options)
+  }
+
+  async unhandle(protocol: string): Promise<void> {
+    await this.libp2p.unhandle(protocol)
+  }
+
+  /** One request, one response; throws NetworkError (Timeout, ResponseTooLarge, ...). */
+  async request(peerId: string, protocol: string, data: Uint8Array, options: RequestOptions = {}): Promise<Uint8Array> {
+    this.requireStarted()
+    if (this.bans.isBanned(peerId)) {
+      throw new NetworkError(NetworkErrorCode.PeerBanned, `peer ${peerId} is banned`, { peerId })
+    }
+    return request(this.libp2p, peerId, protocol, data, options)
+  }
+
+  private removeListeners(): void {
+    this.libp2p.removeEventListener('peer:connect', this.onConnect)
+    this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
+    this.libp2p.removeEventListener('peer:identify', this.onIdentify)
+  }
+
+  private requireStarted(): void {
+    if (!this.started) throw new NetworkError(NetworkErrorCode.NotStarted, 'network is not started')
+  }
+
+  private readonly onConnect = (event: CustomEvent<PeerId>): void => {
+    const peerId = event.detail
+    const id = peerId.toString()
+    this.dialer.connected(id)
+    this.emit('peer:connect', id)
+    this.libp2p.services.ping.ping(peerId).then(
+      (ms) => this.book.setLatency(id, ms),
+      () => {},
+    )
+  }
+
+  private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
+    const id = event.detail.toString()
+    this.book.forget(id)
+    this.emit('peer:disconnect', id)
+  }
+
+  private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
+    const { peerId, protocols, agentVersion } = event.detail
+    const id = peerId.toString()
+    this.book.setAgent(id, agentVersion)
+    if (isForeignNetwork(this.config.network, protocols)) {
+      void this.ban(id, 'runs another p2pnode network')
+    }
+  }
+
+  private onVerdict(event: VerdictEvent): void {
+    this.emit('gossip:verdict', event)
+  }
+
+  private checkScores(): void {
+    for (const peerId of this.libp2p.getPeers()) {
+      const id = peerId.toString()
+      const score = this.gossip.score(id)
+      if (score < GRAYLIST_THRESHOLD) void this.ban(id, `gossip score ${score.toFixed(1)} below ${GRAYLIST_THRESHOLD}`)
+    }
+  }
+}

@@ -1,0 +1,293 @@
+// The node as the HTTP API sees it (api/node-api.ts): read views of the chain, state, peers and
+// mempool, and the few writes an operator makes (submit a transaction, connect a peer). Bytes
+// leave as hex; every error an API caller can cause is an ApiError with its HTTP status.
+
+import type { EventEmitter } from 'node:events'
+import {
+  type AccountSigner,
+  type Bytes,
+  type EntityMachine,
+  type Server,
+  type ValidatorSigner,
+  CoreError,
+  TX_KINDS,
+  addressOf,
+  blockHash,
+  decodeAction,
+  decodeBlock,
+  decodeCommit,
+  decodeTx,
+  encodeStateProof,
+  encodeTx,
+  equals,
+  fromHex,
+  fromUtf8,
+  kvKeyFromPath,
+  toHex,
+  txHash,
+  utf8,
+} from '@p2pnode/core'
+import type { LoadedHome } from './home/home.ts'
+import type { Network } from './network/network.ts'
+import type { ConsensusLoop } from './consensus/loop.ts'
+import type { Syncer } from './sync/syncer.ts'
+import type { TxBatches } from './gossip/tx-batches.ts'
+import {
+  ApiError,
+  type BlockView,
+  type EntityView,
+  type KvView,
+  type NodeApi,
+  type PeerView,
+  type ProposalView,
+  type StatusView,
+  type TxStatusView,
+} from './api/node-api.ts'
+import { verdictFor } from './gossip/verdicts.ts'
+
+export const NODE_VERSION = '0.1.0'
+const MAX_REMEMBERED_REJECTIONS = 10_000
+
+export interface NodeApiParts {
+  home: LoadedHome
+  server: Server
+  entity: EntityMachine
+  network: Network
+  consensus: ConsensusLoop
+  syncer: Syncer
+  txs: TxBatches
+  account: AccountSigner
+  validator: ValidatorSigner
+  events: EventEmitter
+}
+
+function text(bytes: Bytes): string | null {
+  try {
+    return fromUtf8(bytes)
+  } catch {
+    return null
+  }
+}
+
+/** HTTP status for a transaction the node refused. */
+function refusal(code: string, message: string): ApiError {
+  if (code === 'MEMPOOL_FULL' || code === 'MEMPOOL_SENDER_FULL') return new ApiError(429, code, message)
+  if (code === 'MEMPOOL_DUPLICATE' || code === 'MEMPOOL_ALREADY_COMMITTED' || code === 'TX_NONCE_TOO_LOW') return new ApiError(409, code, message)
+  return new ApiError(400, code, message)
+}
+
+export class NodeApiImpl implements NodeApi {
+  readonly events: EventEmitter
+  private readonly rejected = new Map<string, { code: string; message: string }>()
+
+  constructor(private readonly p: NodeApiParts) {
+    this.events = p.events
+  }
+
+  private validatorIndex(): number {
+    return this.p.entity.tip.state.validators().findIndex((v) => equals(v.publicKey, this.p.validator.publicKey))
+  }
+
+  status(): StatusView {
+    const { entity, network, syncer, home } = this.p
+    const tip = entity.tip
+    const index = this.validatorIndex()
+    return {
+      peerId: network.peerId,
+      network: home.config.network,
+      entity: toHex(entity.id),
+      height: tip.height,
+      headHash: toHex(tip.hash),
+      stateRoot: toHex(tip.state.root()),
+      headTime: tip.time,
+      syncing: syncer.syncing,
+      bestPeerHeight: Math.max(syncer.bestHeight, tip.height),
+      peers: network.peers().length,
+      validator: index >= 0,
+      validatorIndex: index,
+      mempool: { size: entity.mempool.size, bytes: entity.mempool.bytes },
+      listen: network.addresses(),
+      validatorPublicKey: toHex(this.p.validator.publicKey),
+      accountAddress: toHex(this.p.account.address),
+      version: NODE_VERSION,
+    }
+  }
+
+  health(): { status: 'ok' | 'syncing' | 'down'; reason?: string } {
+    const { syncer, network, entity } = this.p
+    if (syncer.syncing) return { status: 'syncing', reason: `at ${entity.tip.height} of ${syncer.bestHeight}` }
+    if (network.peers().length === 0 && entity.tip.state.validators().length > 1) return { status: 'down', reason: 'no peers' }
+    return { status: 'ok' }
+  }
+
+  peers(): PeerView[] {
+    return this.p.network.peers().map((p) => ({
+      peerId: p.peerId,
+      addr: p.addr,
+      direction: p.direction,
+      connectedSince: p.connectedSince,
+      latencyMs: p.latencyMs ?? null,
+      agent: p.agent ?? null,
+      score: p.score,
+    }))
+  }
+
+  async connect(multiaddr: string): Promise<{ peerId: string }> {
+    try {
+      return { peerId: await this.p.network.connect(multiaddr) }
+    } catch (err) {
+      throw new ApiError(400, 'CONNECT_FAILED', `cannot connect to ${multiaddr}: ${(err as Error).message}`)
+    }
+  }
+
+  async disconnect(peerId: string): Promise<void> {
+    if (!this.p.network.peers().some((p) => p.peerId === peerId)) throw new ApiError(404, 'PEER_NOT_CONNECTED', `not connected to ${peerId}`)
+    await this.p.network.disconnect(peerId)
+  }
+
+  async block(id: number | string): Promise<BlockView | null> {
+    const chain = this.p.entity.chainStore
+    const height = typeof id === 'number' ? id : undefined
+    const bytes = height !== undefined ? await chain.loadBlockAt(height) : await chain.loadBlock(fromHex(id as string))
+    if (!bytes) return null
+    const block = decodeBlock(bytes)
+    const commitBytes = await chain.loadCommit(block.header.height)
+    const commit = commitBytes ? decodeCommit(commitBytes) : null
+    const h = block.header
+    return {
+      height: h.height,
+      hash: toHex(blockHash(h)),
+      parentHash: toHex(h.parentHash),
+      time: h.time,
+      proposer: h.proposer,
+      stateRoot: toHex(h.stateRoot),
+      txsHash: toHex(h.txsHash),
+      validatorsHash: toHex(h.validatorsHash),
+      txs: block.txs.map((encoded) => {
+        const tx = decodeTx(encoded)
+        return { hash: toHex(txHash(encoded)), nonce: tx.nonce, kind: tx.kind, sender: toHex(tx.sender), account: toHex(addressOf(tx.sender)), payload: toHex(tx.payload) }
+      }),
+      commit: commit ? { round: commit.round, signers: signerIndices(commit.signers), signature: toHex(commit.signature) } : null,
+    }
+  }
+
+  async blocks(from: number, to: number): Promise<BlockView[]> {
+    const out: BlockView[] = []
+    const last = Math.min(to, this.p.entity.tip.height, from + 99)
+    for (let h = Math.max(1, from); h <= last; h++) {
+      const view = await this.block(h)
+      if (view) out.push(view)
+    }
+    return out
+  }
+
+  private remember(hash: string, code: string, message: string): void {
+    this.rejected.set(hash, { code, message })
+    if (this.rejected.size > MAX_REMEMBERED_REJECTIONS) this.rejected.delete(this.rejected.keys().next().value as string)
+  }
+
+  async submitTransaction(hex: string): Promise<{ hash: string }> {
+    const encoded = fromHex(hex)
+    const hash = toHex(txHash(encoded))
+    const result = this.p.txs.submit(encoded)
+    if ('code' in result) {
+      const message = `transaction refused: ${result.code}`
+      if (verdictFor(result.code) === 'reject') this.remember(hash, result.code, message)
+      this.p.events.emit('event', { type: 'rejected', source: 'api', code: result.code })
+      throw refusal(result.code, message)
+    }
+    return { hash }
+  }
+
+  async submitUnsigned(kind: string, payloadHex: string): Promise<{ hash: string; nonce: number }> {
+    if (!TX_KINDS.includes(kind)) throw new ApiError(400, 'TX_UNKNOWN_KIND', `unknown transaction kind ${kind}`)
+    const { entity, account } = this.p
+    // The next nonce: the account's state nonce plus what it already has waiting in the mempool.
+    let nonce = entity.tip.state.nonce(account.address)
+    while (entity.mempool.hasNonce(account.address, nonce)) nonce++
+    const tx = account.signTransaction({ network: entity.chain.network, entity: entity.id, nonce, kind: kind as never, payload: fromHex(payloadHex) })
+    const { hash } = await this.submitTransaction(toHex(encodeTx(tx)))
+    return { hash, nonce }
+  }
+
+  async transactionStatus(hash: string): Promise<TxStatusView> {
+    const bytes = fromHex(hash)
+    const location = await this.p.entity.chainStore.loadTxLocation(bytes)
+    if (location) return { hash, status: 'committed', height: location.height, index: location.index }
+    if (this.p.entity.mempool.has(bytes)) return { hash, status: 'pending' }
+    const rejected = this.rejected.get(hash)
+    if (rejected) return { hash, status: 'rejected', ...rejected }
+    return { hash, status: 'unknown' }
+  }
+
+  async kvGet(key: string, prove: boolean): Promise<KvView> {
+    if (!/^[0-9a-f]{40}\/.+/.test(key)) throw new ApiError(400, 'BAD_KEY', 'a key is <account hex (40)>/<key>')
+    const tip = this.p.entity.tip
+    const stateKey = kvKeyFromPath(key)
+    const value = tip.state.get(stateKey) ?? null
+    const view: KvView = { key, value: value ? toHex(value) : null, text: value ? text(value) : null, height: tip.height, stateRoot: toHex(tip.state.root()) }
+    if (prove) view.proof = toHex(encodeStateProof(tip.state.tree.prove(stateKey)))
+    return view
+  }
+
+  async kvKeys(prefix: string, limit: number): Promise<string[]> {
+    const out: string[] = []
+    for await (const [key] of this.p.entity.chainStore.iterateState(utf8(`kv/${prefix}`))) {
+      out.push(fromUtf8(key).slice('kv/'.length))
+      if (out.length >= limit) break
+    }
+    return out
+  }
+
+  entity(): EntityView {
+    const { entity } = this.p
+    const state = entity.tip.state
+    const view = (v: { publicKey: Bytes; account: Bytes; shares: number }) => ({ publicKey: toHex(v.publicKey), account: toHex(v.account), shares: v.shares })
+    const pending = state.pending()
+    return {
+      entity: toHex(entity.id),
+      height: entity.tip.height,
+      counter: state.counter(),
+      threshold: state.threshold(),
+      validators: state.validators().map(view),
+      pending: pending ? { activateAt: pending.activateAt, validators: pending.validators.map(view) } : null,
+      params: state.params(),
+    }
+  }
+
+  async proposals(): Promise<ProposalView[]> {
+    const out: ProposalView[] = []
+    const state = this.p.entity.tip.state
+    for await (const [key] of this.p.entity.chainStore.iterateState(utf8('proposal/'))) {
+      const id = fromHex(fromUtf8(key).slice('proposal/'.length))
+      const p = state.proposal(id)
+      if (!p) continue
+      let action: unknown
+      try {
+        action = jsonAction(decodeAction(p.action))
+      } catch (err) {
+        action = { error: err instanceof CoreError ? err.code : 'undecodable' }
+      }
+      out.push({ id: toHex(id), action, creator: toHex(p.creator), shares: p.shares, expiresAt: p.expiresAt, voters: p.voters.map(toHex) })
+    }
+    return out
+  }
+}
+
+function jsonAction(action: ReturnType<typeof decodeAction>): unknown {
+  switch (action.type) {
+    case 'validators.set':
+      return { type: action.type, validators: action.validators.map((v) => ({ publicKey: toHex(v.publicKey), account: toHex(v.account), shares: v.shares })) }
+    case 'entity.set':
+      return { type: action.type, key: action.key, value: toHex(action.value) }
+    default:
+      return action
+  }
+}
+
+/** Indices of the set bits of a signer bitmap (its size is the validator set's of that height). */
+function signerIndices(bitmap: Bytes): number[] {
+  const out: number[] = []
+  for (let i = 0; i < bitmap.length * 8; i++) if ((bitmap[i >> 3]! >> (i & 7)) & 1) out.push(i)
+  return out
+}

@@ -1,0 +1,260 @@
+// The composition root: builds storage, the server machine, the network, consensus, sync, the
+// API and metrics from a node home, starts them in order (undoing what started if a later step
+// fails) and stops them in reverse, the database last. Everything that happens to the chain goes
+// through the server machine, whose frames are the write-ahead log.
+
+import { EventEmitter } from 'node:events'
+import { createHash } from 'node:crypto'
+import {
+  AccountSigner,
+  type EntityMachine,
+  LevelStore,
+  Server,
+  ValidatorSigner,
+  equals,
+  toHex,
+} from '@p2pnode/core'
+import type { Logger } from 'pino'
+import type { NodeConfigInput } from './config.ts'
+import { type LoadedHome, loadHome } from './home/home.ts'
+import { createLogger } from './logger.ts'
+import { Network } from './network/network.ts'
+import { networkConfig } from './network/config.ts'
+import { ConsensusLoop, type CommittedInfo } from './consensus/loop.ts'
+import { TxBatches } from './gossip/tx-batches.ts'
+import { commitMessageHeight } from './consensus/messages.ts'
+import type { Verdict } from './gossip/verdicts.ts'
+import { Syncer } from './sync/syncer.ts'
+import { serveSync, MAX_SYNC_REQUEST_BYTES } from './sync/protocol.ts'
+import { NodeMetrics } from './metrics/metrics.ts'
+import { createMetricsServer } from './metrics/server.ts'
+import { createApiServer } from './api/server.ts'
+import type { NodeEvent } from './api/node-api.ts'
+import { NodeApiImpl } from './node-api-impl.ts'
+
+/** How often the server seals a frame of what arrived (the seed's 100 ms tick). */
+export const FRAME_INTERVAL_MS = 100
+/** How often the node asks peers how far they are, to notice it fell behind. */
+export const SYNC_CHECK_MS = 1_000
+
+export interface NodeOptions {
+  home: string
+  /** Overrides of the home's config file (environment, flags). */
+  config?: NodeConfigInput
+  logger?: Logger
+}
+
+export interface RunningNode {
+  readonly home: LoadedHome
+  readonly peerId: string
+  readonly apiUrl: string
+  readonly metricsUrl: string | undefined
+  readonly api: NodeApiImpl
+  stop(): Promise<void>
+}
+
+type Step = { name: string; stop: () => Promise<void> | void }
+
+/** Builds and starts a node from its home. Resolves once the API answers. */
+export async function startNode(options: NodeOptions): Promise<RunningNode> {
+  const home = await loadHome(options.home, options.config ?? {})
+  const { config, genesis, keys, paths } = home
+  const logger = options.logger ?? createLogger({ level: config.log.level, format: config.log.format })
+  const log = logger.child({ module: 'node' })
+  const started: Step[] = []
+  const undo = async () => {
+    for (const step of started.reverse()) {
+      try {
+        await step.stop()
+      } catch (err) {
+        log.error({ err, step: step.name }, 'stopping failed')
+      }
+    }
+  }
+
+  try {
+    const store = await LevelStore.open(paths.data)
+    started.push({ name: 'store', stop: () => store.close() })
+
+    const validator = new ValidatorSigner(keys.validatorSeed)
+    const account = new AccountSigner(keys.accountSeed)
+    const serverId = createHash('sha256').update('p2pnode server').update(account.publicKey).digest()
+    const server = await Server.open({
+      id: serverId,
+      store,
+      entities: [genesis],
+      validatorSeeds: [keys.validatorSeed],
+      accountSeeds: [keys.accountSeed],
+      sync: config.storage.sync,
+      mempool: config.mempool,
+    })
+    const entity = server.entity(server.entityIds()[0]!)!
+    const events = new EventEmitter()
+    const emit = (event: NodeEvent) => events.emit('event', event)
+
+    const metrics = new NodeMetrics({ labels: {} })
+    const network = await Network.create(
+      networkConfig({ ...config.p2p, network: config.network, dataDir: paths.p2p }),
+      { logger: logger.child({ module: 'network' }) },
+    )
+    const topics = network.topics(toHex(entity.id))
+    const publish = (topic: string, data: Uint8Array) => {
+      network.publish(topic, data).catch((err: Error) => log.debug({ topic, err: err.message }, 'publish failed'))
+    }
+
+    const isValidator = () => entity.tip.state.validators().some((v) => equals(v.publicKey, validator.publicKey))
+    let lastBlockTime = entity.tip.time
+    const onCommitted = (info: Pick<CommittedInfo, 'height' | 'hash' | 'txHashes'> & Partial<CommittedInfo>) => {
+      const time = entity.tip.time
+      metrics.blockCommitted({
+        height: info.height,
+        intervalSeconds: (time - lastBlockTime) / 1000,
+        ...(info.seenAt !== undefined && info.committedAt !== undefined ? { latencySeconds: (info.committedAt - info.seenAt) / 1000 } : {}),
+        ...(info.round !== undefined ? { rounds: info.round + 1 } : {}),
+      })
+      lastBlockTime = time
+      metrics.mempool(entity.mempool.size, entity.mempool.bytes)
+      emit({ type: 'block', height: info.height, hash: toHex(info.hash), txs: info.txHashes.length, time })
+    }
+
+    const consensus = new ConsensusLoop({
+      server,
+      store,
+      entity,
+      // Always given: the engine signs only at heights where this key is in the validator set.
+      signer: validator,
+      host: {
+        publishProposal: (bytes) => publish(topics.proposal, bytes),
+        publishVote: (bytes) => publish(topics.vote, bytes),
+        publishCommit: (bytes) => publish(topics.commit, bytes),
+      },
+      blockIntervalMs: config.consensus.blockIntervalMs,
+      timeouts: config.consensus,
+      now: Date.now,
+      logger: logger.child({ module: 'consensus' }),
+      onCommitted,
+    })
+    const txs = new TxBatches(server, entity, (batch) => publish(topics.txs, batch), config.consensus.txBatchMs)
+    const syncer = new Syncer({
+      protocol: network.syncProtocol,
+      network,
+      server,
+      entity,
+      threshold: config.consensus.syncThreshold,
+      logger: logger.child({ module: 'sync' }),
+      now: Date.now,
+      onApplied: (height, txHashes) => {
+        metrics.syncBlocksApplied.inc()
+        onCommitted({ height, hash: entity.tip.hash, txHashes })
+      },
+    })
+
+    const verdictOf = (kind: string, verdict: Verdict, from: string) => {
+      metrics.gossipMessage(kind, verdict)
+      if (verdict === 'reject') emit({ type: 'rejected', source: 'gossip', code: `GOSSIP_${kind.toUpperCase()}_REJECTED`, from, topic: kind })
+      return verdict
+    }
+    const noop = () => {}
+    network.subscribe(topics.txs, (data, from) => verdictOf('txs', txs.receive(data).verdict, from), noop)
+    network.subscribe(topics.proposal, (data, from) => verdictOf('proposal', consensus.receiveProposal(data), from), noop)
+    network.subscribe(topics.vote, (data, from) => verdictOf('vote', consensus.receiveVote(data), from), noop)
+    network.subscribe(topics.commit, (data, from) => {
+      const verdict = consensus.receiveCommit(data)
+      const height = commitMessageHeight(data)
+      if (height !== undefined && verdict !== 'reject') syncer.noteHeight(from, height)
+      return verdictOf('commit', verdict, from)
+    }, noop)
+    await network.handle(network.syncProtocol, (request) => serveSync(request, entity.chainStore, () => ({ height: entity.tip.height, headHash: entity.tip.hash })), {
+      maxRequestBytes: MAX_SYNC_REQUEST_BYTES,
+    })
+    network.on('peer:connect', (peerId) => {
+      metrics.peers.set(network.peers().length)
+      const peer = network.peers().find((p) => p.peerId === peerId)
+      emit({ type: 'peer:connect', peerId, addr: peer?.addr ?? '' })
+    })
+    network.on('peer:disconnect', (peerId) => {
+      metrics.peers.set(network.peers().length)
+      syncer.forget(peerId)
+      emit({ type: 'peer:disconnect', peerId })
+    })
+
+    await network.start()
+    started.push({ name: 'network', stop: () => network.stop() })
+
+    // The frame tick: whatever arrived (transactions above all) is sealed at least this often.
+    const tick = setInterval(() => {
+      if (server.dirty) server.seal(Date.now()).catch((err: Error) => log.fatal({ err }, 'sealing a frame failed'))
+    }, FRAME_INTERVAL_MS)
+    started.push({ name: 'frames', stop: async () => {
+      clearInterval(tick)
+      txs.stop()
+      if (server.dirty) await server.seal(Date.now())
+    } })
+
+    // Consensus runs unless the node is behind; sync runs until it is not.
+    let stopping = false
+    const followOrSync = async () => {
+      if (stopping || syncer.syncing) return
+      await syncer.refresh()
+      if (!syncer.behind()) return
+      consensus.stop()
+      metrics.setSyncing(true)
+      emit({ type: 'sync', syncing: true, height: entity.tip.height, target: syncer.bestHeight })
+      log.info({ height: entity.tip.height, target: syncer.bestHeight }, 'behind the network: syncing')
+      try {
+        await syncer.catchUp()
+      } finally {
+        metrics.setSyncing(false)
+        emit({ type: 'sync', syncing: false, height: entity.tip.height, target: syncer.bestHeight })
+        log.info({ height: entity.tip.height }, 'sync done: following consensus')
+        if (!stopping) await consensus.start()
+      }
+    }
+    const syncTimer = setInterval(() => void followOrSync().catch((err: Error) => log.warn({ err: err.message }, 'sync check failed')), SYNC_CHECK_MS)
+    await consensus.start()
+    started.push({ name: 'consensus', stop: () => {
+      stopping = true
+      clearInterval(syncTimer)
+      consensus.stop()
+    } })
+
+    const api = new NodeApiImpl({ home, server, entity, network, consensus, syncer, txs, account, validator, events })
+    const apiServer = createApiServer({
+      node: api,
+      host: config.api.host,
+      port: config.api.port,
+      token: home.apiToken,
+      maxBodyBytes: config.api.maxBodyBytes,
+      requestsPerSecond: config.api.requestsPerSecond,
+      logger: logger.child({ module: 'api' }),
+      metrics,
+    })
+    const { url: apiUrl } = await apiServer.start()
+    started.push({ name: 'api', stop: () => apiServer.stop() })
+
+    let metricsUrl: string | undefined
+    if (config.metrics.enabled) {
+      const metricsServer = createMetricsServer({ registry: metrics.registry, host: config.metrics.host, port: config.metrics.port })
+      metricsUrl = (await metricsServer.start()).url
+      started.push({ name: 'metrics', stop: () => metricsServer.stop() })
+    }
+
+    log.info({ peerId: network.peerId, api: apiUrl, metrics: metricsUrl, listen: network.addresses(), height: entity.tip.height, validator: isValidator() }, 'node started')
+    return {
+      home,
+      peerId: network.peerId,
+      apiUrl,
+      metricsUrl,
+      api,
+      stop: async () => {
+        log.info('stopping')
+        await undo()
+      },
+    }
+  } catch (err) {
+    await undo()
+    throw err
+  }
+}
+
+export type { EntityMachine }

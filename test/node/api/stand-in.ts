@@ -1,0 +1,154 @@
+// An in-memory NodeApi for the API's own tests: the unit under test is the HTTP layer (auth,
+// limits, validation, error mapping, serialisation), so the node behind it only has to hold a
+// few blocks and answer. Knobs let a test make it throw.
+
+import { EventEmitter } from 'node:events'
+import {
+  ApiError,
+  type BlockView,
+  type EntityView,
+  type KvView,
+  type NodeApi,
+  type PeerView,
+  type ProposalView,
+  type StatusView,
+  type TxStatusView,
+} from '../../../packages/node/src/api/node-api.ts'
+
+export const ACCOUNT = 'ab'.repeat(20)
+
+function hashOf(height: number): string {
+  return height.toString(16).padStart(64, '0')
+}
+
+export function makeBlock(height: number): BlockView {
+  return {
+    height,
+    hash: hashOf(height + 1000),
+    parentHash: hashOf(height + 999),
+    time: 1_700_000_000_000 + height * 100,
+    proposer: height % 4,
+    stateRoot: 'cd'.repeat(32),
+    txsHash: 'ef'.repeat(32),
+    validatorsHash: '12'.repeat(32),
+    txs: [],
+    commit: height === 0 ? null : { round: 0, signers: [0, 1, 2], signature: '34'.repeat(96) },
+  }
+}
+
+export class StandInNode implements NodeApi {
+  readonly events = new EventEmitter()
+  readonly chain: BlockView[] = Array.from({ length: 5 }, (_, h) => makeBlock(h))
+  readonly submitted: string[] = []
+  readonly connected: string[] = []
+  readonly disconnected: string[] = []
+  readonly kv = new Map<string, string>([[`${ACCOUNT}/greeting`, Buffer.from('hello').toString('hex')]])
+  healthNow: ReturnType<NodeApi['health']> = { status: 'ok' }
+  /** Thrown by submitTransaction and status when set. */
+  failWith: Error | null = null
+  lastKvGet: { key: string; prove: boolean } | null = null
+  lastBlocks: { from: number; to: number } | null = null
+
+  status(): StatusView {
+    if (this.failWith !== null) throw this.failWith
+    const head = this.chain[this.chain.length - 1] as BlockView
+    return {
+      peerId: '12D3KooWStandIn',
+      network: 'test',
+      entity: 'aa'.repeat(32),
+      height: head.height,
+      headHash: head.hash,
+      stateRoot: head.stateRoot,
+      headTime: head.time,
+      syncing: this.healthNow.status === 'syncing',
+      bestPeerHeight: head.height,
+      peers: 1,
+      validator: true,
+      validatorIndex: 0,
+      mempool: { size: this.submitted.length, bytes: this.submitted.join('').length / 2 },
+      listen: ['/ip4/127.0.0.1/tcp/4001'],
+      validatorPublicKey: 'bb'.repeat(48),
+      accountAddress: ACCOUNT,
+      version: '0.1.0',
+    }
+  }
+
+  health(): ReturnType<NodeApi['health']> {
+    return this.healthNow
+  }
+
+  peers(): PeerView[] {
+    return [{ peerId: '12D3KooWPeerA', addr: '/ip4/127.0.0.1/tcp/4002', direction: 'outbound', connectedSince: 1_700_000_000_000, latencyMs: 3, agent: 'p2pnode/0.1.0', score: 1.5 }]
+  }
+
+  async connect(multiaddr: string): Promise<{ peerId: string }> {
+    this.connected.push(multiaddr)
+    return { peerId: multiaddr.split('/p2p/')[1] ?? '12D3KooWDialed' }
+  }
+
+  async disconnect(peerId: string): Promise<void> {
+    if (peerId === 'unknownPeer') throw new ApiError(404, 'PEER_NOT_FOUND', 'not connected to unknownPeer')
+    this.disconnected.push(peerId)
+  }
+
+  async block(id: number | string): Promise<BlockView | null> {
+    return this.chain.find((b) => b.height === id || b.hash === id) ?? null
+  }
+
+  async blocks(from: number, to: number): Promise<BlockView[]> {
+    this.lastBlocks = { from, to }
+    return this.chain.filter((b) => b.height >= from && b.height <= to)
+  }
+
+  async submitTransaction(hex: string): Promise<{ hash: string }> {
+    if (this.failWith !== null) throw this.failWith
+    if (this.submitted.includes(hex)) throw new ApiError(409, 'MEMPOOL_DUPLICATE', 'already in the mempool')
+    this.submitted.push(hex)
+    return { hash: hashOf(this.submitted.length) }
+  }
+
+  async submitUnsigned(kind: string, payloadHex: string): Promise<{ hash: string; nonce: number }> {
+    this.submitted.push(`${kind}:${payloadHex}`)
+    return { hash: hashOf(this.submitted.length), nonce: this.submitted.length - 1 }
+  }
+
+  async transactionStatus(hash: string): Promise<TxStatusView> {
+    if (hash === hashOf(1)) return { hash, status: 'committed', height: 3, index: 0 }
+    if (hash === hashOf(2)) return { hash, status: 'rejected', code: 'TX_NONCE_GAP', message: 'nonce gap' }
+    return { hash, status: 'unknown' }
+  }
+
+  async kvGet(key: string, prove: boolean): Promise<KvView> {
+    this.lastKvGet = { key, prove }
+    const value = this.kv.get(key) ?? null
+    const head = this.chain[this.chain.length - 1] as BlockView
+    return {
+      key,
+      value,
+      text: value === null ? null : Buffer.from(value, 'hex').toString('utf8'),
+      height: head.height,
+      stateRoot: head.stateRoot,
+      ...(prove ? { proof: 'c0' } : {}),
+    }
+  }
+
+  async kvKeys(prefix: string, limit: number): Promise<string[]> {
+    return [...this.kv.keys()].filter((k) => k.startsWith(prefix)).slice(0, limit)
+  }
+
+  entity(): EntityView {
+    return {
+      entity: 'aa'.repeat(32),
+      height: 4,
+      counter: 7,
+      threshold: { numerator: 2, denominator: 3 },
+      validators: [{ publicKey: 'bb'.repeat(48), account: ACCOUNT, shares: 1 }],
+      pending: null,
+      params: { proposalExpiry: 100, maxBlockTxs: 1000, maxBlockBytes: 1_000_000 },
+    }
+  }
+
+  async proposals(): Promise<ProposalView[]> {
+    return [{ id: '99'.repeat(32), action: { type: 'kv.set', key: 'x' }, creator: ACCOUNT, shares: 1, expiresAt: 104, voters: [ACCOUNT] }]
+  }
+}
