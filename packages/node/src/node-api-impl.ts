@@ -189,7 +189,7 @@ export class NodeApiImpl implements NodeApi {
   async submitTransaction(hex: string): Promise<{ hash: string }> {
     const encoded = fromHex(hex)
     const hash = toHex(txHash(encoded))
-    const result = this.p.txs.submit(encoded)
+    const result = await this.p.txs.submit(encoded, Date.now())
     if ('code' in result) {
       const message = `transaction refused: ${result.code}`
       if (verdictFor(result.code) === 'reject') this.remember(hash, result.code, message)

@@ -165,4 +165,25 @@ test('votes the engine signed are recorded with their blocks and come back after
   assert.is((back[0] as { code?: string }).code, 'VOTE_CONFLICT', 'no going back in height')
 })
 
+test('waiting transactions survive a restart, and leave the persisted pool when committed', async () => {
+  const store = new MemoryStore()
+  const server = await Server.open(options(store))
+  const account = chain.validators[1]!.account
+  const txs = [0, 1].map((nonce) => chain.tx(account, nonce, TxKind.CounterAdd, encodeCounterAdd(1)))
+  for (const tx of txs) only(server.receive(encodeServerInput([[chain.entity, [encodeString('tx'), tx]]])), 'tx.admitted')
+  await server.flush(1)
+
+  const reopened = await Server.open(options(store))
+  const entity = reopened.entity(chain.entity)!
+  assert.is(entity.mempool.size, 2, 'both back in the pool after a reopen')
+  const built = entity.propose(chain.genesis.time + 100, 0)
+  assert.is(built.txHashes.length, 2)
+  only(reopened.receive(encodeServerInput([[chain.entity, [encodeString('block'), encodeBlock(built.block), encodeCommit(chain.commit(1, built.hash))]]])), 'block.committed')
+  await reopened.flush(2)
+
+  const again = await Server.open(options(store))
+  assert.is(again.entity(chain.entity)!.mempool.size, 0, 'committed ones are not reloaded')
+  assert.is(again.entity(chain.entity)!.tip.height, 1)
+})
+
 test.run()

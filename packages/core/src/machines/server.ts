@@ -83,7 +83,37 @@ export class Server {
     }
     const root = await options.store.get(serverRootKey(options.id))
     if (root !== undefined) server.restore(root)
+    await server.reloadMempools()
     return server
+  }
+
+  /**
+   * Re-admits the transactions that were waiting when the node stopped (or died): a transaction
+   * the node accepted is in its persisted mempool until it commits or is dropped, so a restart
+   * loses none. Those that became invalid meanwhile are deleted.
+   */
+  private async reloadMempools(): Promise<void> {
+    for (const machine of this.machines.values()) {
+      if (machine.kind !== 'entity') continue
+      const entity = machine.m
+      const stale: BatchOp[] = []
+      for await (const [key, encoded] of this.store.iterate(prefixRange(mempoolKey(entity.id)))) {
+        try {
+          entity.addTransaction(encoded)
+        } catch (err) {
+          if (!isCoreError(err)) throw err
+          stale.push({ type: 'del', key })
+        }
+      }
+      entity.mempool.takeRemoved()
+      if (stale.length > 0) await this.store.batch(stale)
+    }
+  }
+
+  /** Resolves when every input received so far is on disk (sealing them if need be). */
+  async flush(time: number): Promise<void> {
+    if (this.dirty) await this.seal(time)
+    else await this.writing
   }
 
   /** Whether anything waits to be sealed. */
@@ -203,7 +233,10 @@ export class Server {
   private entityInput(entity: EntityMachine, op: string, f: RlpItem[]): ServerOutput[] {
     if (op === 'tx') {
       try {
-        const { hash } = entity.addTransaction(asBytes(f[1], 'tx'))
+        const encoded = asBytes(f[1], 'tx')
+        const { hash } = entity.addTransaction(encoded)
+        this.pendingOps.push({ type: 'put', key: mempoolKey(entity.id, hash), value: encoded })
+        this.persistRemovals(entity)
         return [{ type: 'tx.admitted', entity: entity.id, hash }]
       } catch (err) {
         if (!isCoreError(err)) throw err
@@ -214,6 +247,7 @@ export class Server {
       try {
         const applied = entity.applyCommitted(asBytes(f[1], 'block'), asBytes(f[2], 'commit'))
         this.pendingOps.push(...applied.ops)
+        this.persistRemovals(entity)
         return [{ type: 'block.committed', entity: entity.id, height: applied.height, hash: applied.hash, txHashes: applied.txHashes }]
       } catch (err) {
         if (!isCoreError(err)) throw err
@@ -221,6 +255,11 @@ export class Server {
       }
     }
     throw new CoreError(ErrorCode.ServerBadInput, `entity has no op ${op}`)
+  }
+
+  /** The persisted mempool follows the pool: what left it is deleted with the next frame. */
+  private persistRemovals(entity: EntityMachine): void {
+    for (const hash of entity.mempool.takeRemoved()) this.pendingOps.push({ type: 'del', key: mempoolKey(entity.id, hash) })
   }
 
   /** The server's own transactions: `counter.add N`, as in the seed's machine. */
@@ -303,6 +342,11 @@ export class Server {
       throw new CoreError(ErrorCode.ServerStateMismatch, `state after frame ${this.height} does not match its stored hash`)
     }
   }
+}
+
+/** A waiting transaction, by entity and hash; without a hash, the prefix of an entity's pool. */
+function mempoolKey(entity: Bytes, txHash?: Bytes): Bytes {
+  return metaKey(txHash ? `mempool/${toHex(entity)}/${toHex(txHash)}` : `mempool/${toHex(entity)}/`)
 }
 
 function votedBlockKey(entity: Bytes, blockHash: Bytes): Bytes {

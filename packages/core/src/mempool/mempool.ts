@@ -56,6 +56,8 @@ export class Mempool {
   private readonly committed: RecentSet
   private totalBytes = 0
   private seq = 0
+  /** Hashes that left the pool since the last takeRemoved(), whatever the reason. */
+  private removed: Bytes[] = []
 
   constructor(
     private readonly chain: ChainId,
@@ -139,8 +141,16 @@ export class Mempool {
     }
   }
 
+  /** What left the pool since the last call (committed, evicted, dropped): for its persisted copy. */
+  takeRemoved(): Bytes[] {
+    const out = this.removed
+    this.removed = []
+    return out
+  }
+
   private remove(entry: Entry): void {
     if (!this.byHash.delete(entry.key)) return
+    this.removed.push(entry.hash)
     this.totalBytes -= entry.encoded.length
     const queue = this.bySender.get(entry.account)!
     queue.splice(queue.indexOf(entry), 1)

@@ -28,11 +28,15 @@ export class TxBatches {
     private readonly batchMs: number,
   ) {}
 
-  /** Admits one transaction from this node's API; returns its hash or throws the server's code. */
-  submit(encoded: Bytes): { hash: Bytes } | { code: string } {
+  /**
+   * Admits one transaction from this node's API and resolves once it is on disk (its frame
+   * sealed), so an accepted transaction survives a crash; returns its hash or the refusal code.
+   */
+  async submit(encoded: Bytes, now: number): Promise<{ hash: Bytes } | { code: string }> {
     const out = this.server.receive(encodeServerInput([[this.entity.id, [encodeString('tx'), encoded]]]))[0]
     if (out?.type === 'tx.admitted') {
       this.queue(encoded)
+      await this.server.flush(now)
       return { hash: out.hash }
     }
     return { code: out && 'code' in out ? out.code : 'SERVER_BAD_INPUT' }
