@@ -47,6 +47,10 @@ import { GOSSIP_KINDS, type GossipKind, PlainPeer, topicOf } from './plain-peer.
 const SCORE_POLL_MS = 20
 /** Heights every validator must add after the attack. */
 const HEIGHTS_AFTER_ATTACK = 5
+/** Forged commits and bad votes aim at the height being decided and this many after it. */
+const HEIGHTS_AHEAD = 1
+/** Below this gossip score a node bans the peer (the node's GRAYLIST_THRESHOLD, as documented). */
+const BAN_SCORE = -400
 
 interface Ctx {
   cluster: Cluster
@@ -210,23 +214,25 @@ hostile('a hostile peer is scored below zero, its messages are not forwarded, an
     process.stdout.write(`  attacker: score ${negative.score!.toFixed(2)} on ${negative.node} ${negative.at - attackStart} ms after one garbage message\n`)
 
     // the full attack, the subtle messages first: a ban may cut the rest short
+    // Once scored down, the attacker hears little from its targets, so the heights it aims at
+    // come from the API: whatever height a target is deciding when these land, some claim it.
     const latest = decodeCommitMessage(attacker.received.filter((r) => r.topic === topics.commit).at(-1)!.data)
-    const current = latest.commit.height + 1
+    const deciding = Math.max(...(await Promise.all(targets.map(async (t) => (await t.client.status()).height)))) + 1
     const everyone = 0b1111
     const claimsEveryone = latest.commit.signers[0] === everyone ? Uint8Array.of(0xff) : Uint8Array.of(everyone)
-    for (const height of [latest.commit.height, current]) {
+    for (let height = latest.commit.height; height <= deciding + HEIGHTS_AHEAD; height++) {
       const forged = (commit: Partial<Commit>) => encodeRlp([latest.blockBytes, encodeCommit({ ...latest.commit, height, ...commit })])
       await send('commit', forged({ signature: randomBytes(96) }), `real block ${latest.commit.height}, random signature, height ${height}`)
       await send('commit', forged({ signers: claimsEveryone }), `real block ${latest.commit.height}, bitmap claims everyone, height ${height}`)
     }
     const stranger = blsKeyFromSeed(randomBytes(32))
-    for (const validator of [0, 1, 2, 3]) {
-      for (const step of [VoteStep.Prevote, VoteStep.Precommit]) {
-        const target = { height: current, round: 0, step, blockHash: sha256(randomBytes(8)) }
+    for (let height = deciding; height <= deciding + HEIGHTS_AHEAD; height++) {
+      for (const [validator, step] of [[0, VoteStep.Prevote], [1, VoteStep.Precommit], [2, VoteStep.Prevote], [3, VoteStep.Precommit]] as const) {
+        const target = { height, round: 0, step, blockHash: sha256(randomBytes(8)) }
         const signature = signBls(stranger.secretKey, { network, entity, kind: SignatureKind.Vote }, voteSigningMessage(target))
         if (step === VoteStep.Precommit) signature[signature.length - 1]! ^= 0x01
         const vote = encodeVote({ network, entity, validator, ...target, signature })
-        await send('vote', encodeRlp([vote, encodeUint(0)]), `validator ${validator} step ${step}, bad signature, height ${current}`)
+        await send('vote', encodeRlp([vote, encodeUint(0)]), `validator ${validator} step ${step}, bad signature, height ${height}`)
       }
     }
     const account = new AccountSigner(randomBytes(32))
@@ -273,6 +279,10 @@ hostile('a hostile peer is scored below zero, its messages are not forwarded, an
         return decodeCommitMessage(r.data).commit.height >= lastHeight
       }),
     )
+    // a target that scored the attacker past the ban threshold drops it (its check runs every second)
+    const lowest = (node: string) => Math.min(...watch.samples.filter((s) => s.node === node && s.score !== undefined).map((s) => s.score!))
+    const dropped = (node: string) => watch.samples.some((s) => s.node === node && s.score === undefined)
+    await waitFor('every target that scored the attacker below the ban threshold drops it', () => targets.every((t) => lowest(t.name) >= BAN_SCORE || dropped(t.name)), 5_000, SCORE_POLL_MS)
     await watch.stop()
 
     // nothing the attacker sent reached the observer, whatever its topic
@@ -297,7 +307,7 @@ hostile('a hostile peer is scored below zero, its messages are not forwarded, an
     }
     const bans = targets.map((t) => ({ node: t.name, at: banAt(t.name) }))
     for (const b of bans) if (b.at !== undefined) assert.ok(firstNegative.at < b.at, `negative score seen before the ban on ${b.node}`)
-    const minScores = targets.map((t) => Math.min(...watch.samples.filter((s) => s.node === t.name && s.score !== undefined).map((s) => s.score!)))
+    const minScores = targets.map((t) => lowest(t.name))
     process.stdout.write(
       `  attacker: lowest score ${targets.map((t, i) => `${t.name} ${minScores[i]!.toFixed(1)}`).join(', ')}; ` +
         `dropped ${bans.map((b) => `${b.node} ${b.at === undefined ? 'no' : `${b.at - attackStart} ms`}`).join(', ')}; ` +
@@ -311,7 +321,8 @@ hostile('a hostile peer is scored below zero, its messages are not forwarded, an
         () => 'connected',
         (err: Error) => err.name,
       )
-      await waitFor(`${t.name} does not list the attacker after its redial (${redial})`, async () => !(await t.client.peers()).some((p) => p.peerId === attacker.id), 5_000, SCORE_POLL_MS)
+      // the dialer may see the handshake finish before the target's gater closes it: refused means not kept
+      await waitFor(`${t.name} refuses the attacker's redial (${redial})`, async () => !attacker.connections().includes(t.peerId) && !(await t.client.peers()).some((p) => p.peerId === attacker.id), 5_000, SCORE_POLL_MS)
       process.stdout.write(`  redial of ${t.name}: ${redial}\n`)
     }
 
