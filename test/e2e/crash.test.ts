@@ -18,18 +18,21 @@ import {
 import { decodeEnvelope } from '../../packages/node/src/consensus/messages.ts'
 import { gossipTopic } from '../../packages/node/src/network/protocols.ts'
 import { Cluster, waitFor } from './cluster.ts'
-import { Observer } from './observer.ts'
+import { PlainPeer } from './plain-peer.ts'
 
 const VICTIM = 3
 
 test('a validator killed with SIGKILL under load comes back, catches up, and never double-signs', async () => {
   const cluster = await Cluster.start({ validators: 4 })
-  let observer: Observer | undefined
+  let observer: PlainPeer | undefined
   let loading = true
   try {
     const status = await cluster.nodes[0]!.client.status()
     const voteTopic = gossipTopic(status.network, status.entity, 'vote')
-    observer = await Observer.start([voteTopic], [cluster.nodes[0]!.multiaddr, cluster.nodes[1]!.multiaddr])
+    observer = await PlainPeer.start()
+    observer.subscribe([voteTopic])
+    await observer.dial(cluster.nodes[0]!.multiaddr)
+    await observer.dial(cluster.nodes[1]!.multiaddr)
     await waitFor('first blocks', async () => Math.min(...(await cluster.heights())) >= 3)
 
     // load: accounts submitting in turn to every running node, the victim included
@@ -93,7 +96,7 @@ test('a validator killed with SIGKILL under load comes back, catches up, and nev
 
     // no validator signed two different values for one height, round and step
     const signed = new Map<string, string>()
-    for (const bytes of observer.messages.get(voteTopic)!) {
+    for (const { data: bytes } of observer.received.filter((r) => r.topic === voteTopic)) {
       const vote = decodeVote(decodeEnvelope(bytes, 512))
       const key = `${vote.validator}/${vote.height}/${vote.round}/${vote.step}`
       const value = vote.blockHash ? toHex(vote.blockHash) : 'nil'

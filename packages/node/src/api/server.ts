@@ -71,6 +71,8 @@ export function createApiServer(init: ApiServerInit): ApiServer {
     logger: false,
     // While closing, our own hook answers 503 in the API's error shape instead of fastify's.
     return503OnClosing: false,
+    // A stopping node does not wait for clients' keep-alive connections to go idle (seconds).
+    forceCloseConnections: true,
     // No implicit HEAD: a HEAD on /events would open a stream with no one to read it.
     exposeHeadRoutes: false,
     bodyLimit: init.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,

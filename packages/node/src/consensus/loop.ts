@@ -6,6 +6,7 @@
 
 import {
   type Bytes,
+  type Commit,
   type ConsensusBlock,
   type ConsensusCrypto,
   type ConsensusEffect,
@@ -41,6 +42,7 @@ import {
   isCoreError,
   loadVotedBlocks,
   proposalSigningMessage,
+  verifyCommitWithCrypto,
   voteSigningMessage,
 } from '@p2pnode/core'
 import type { Logger } from 'pino'
@@ -204,17 +206,26 @@ export class ConsensusLoop {
   /** A commit for the current height lets a node that missed the votes decide at once. */
   receiveCommit(bytes: Bytes): Verdict {
     let block: ConsensusBlock
-    let commit
+    let commit: Commit
+    let height: number
     try {
       const message = decodeCommitMessage(bytes)
       commit = decodeCommit(message.commit)
-      block = { hash: hashBlock(message.block), bytes: message.block }
+      const header = decodeBlock(message.block).header
+      height = header.height
+      block = { hash: blockHash(header), bytes: message.block }
     } catch {
       return 'reject'
     }
-    if (!equals(commit.blockHash, block.hash)) return 'reject'
+    if (!equals(commit.blockHash, block.hash) || commit.height !== height) return 'reject'
     if (commit.height < this.state.height) return 'ignore'
     if (commit.height > this.state.height) return this.checkHeight(commit.height, { type: 'CommitReceived', commit, block })
+    // The certificate is checked before the verdict, so a forged one is never forwarded.
+    try {
+      verifyCommitWithCrypto(commit, block.hash, this.state.validators, this.state.weights, this.crypto)
+    } catch {
+      return 'reject'
+    }
     this.push({ type: 'CommitReceived', commit, block })
     return 'accept'
   }
