@@ -15,6 +15,16 @@ import { type TestnetNode, generateTestnet } from '../../packages/node/src/home/
 
 const MAIN = new URL('../../packages/node/src/main.ts', import.meta.url).pathname
 
+// Node processes of every cluster of this process, killed when it exits however it exits (a test
+// runner's timeout included), so that no orphan keeps a port and a core busy afterwards.
+const children = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)))
+}
+
 /** Timeouts for a network on one machine: messages take milliseconds, not seconds. */
 export const FAST_CONSENSUS: NodeConfigInput = {
   consensus: { propose: { baseMs: 600, deltaMs: 200 }, prevote: { baseMs: 300, deltaMs: 100 }, precommit: { baseMs: 300, deltaMs: 100 } },
@@ -114,10 +124,14 @@ export class Cluster {
   async startNode(i: number): Promise<void> {
     const node = this.nodes[i]!
     const log = createWriteStream(node.logFile, { flags: 'a' })
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--home', node.home], { stdio: ['ignore', 'pipe', 'pipe'] })
+    // E2E_NODE_ARGS: extra node flags for every node process, e.g. --cpu-prof for profiling
+    const extra = process.env['E2E_NODE_ARGS']?.split(' ').filter(Boolean) ?? []
+    const child = spawn(process.execPath, [...extra, '--import', 'tsx', MAIN, '--home', node.home], { stdio: ['ignore', 'pipe', 'pipe'] })
     // both streams feed one file: neither may end it, the exit does
     child.stdout!.pipe(log, { end: false })
     child.stderr!.pipe(log, { end: false })
+    children.add(child)
+    child.once('exit', () => children.delete(child))
     child.once('close', () => log.end())
     log.on('error', () => {}) // the directory may be removed while the last lines drain
     node.process = child

@@ -41,6 +41,7 @@ import {
   type PeerView,
   type ProposalView,
   type StatusView,
+  type SubmitResult,
   type TxStatusView,
 } from './api/node-api.ts'
 import { verdictFor } from './gossip/verdicts.ts'
@@ -101,6 +102,8 @@ export class NodeApiImpl implements NodeApi {
       stateRoot: toHex(tip.state.root()),
       headTime: tip.time,
       syncing: syncer.syncing,
+      round: this.p.consensus.round,
+      step: this.p.consensus.step,
       bestPeerHeight: Math.max(syncer.bestHeight, tip.height),
       peers: network.peers().length,
       validator: index >= 0,
@@ -187,16 +190,22 @@ export class NodeApiImpl implements NodeApi {
   }
 
   async submitTransaction(hex: string): Promise<{ hash: string }> {
-    const encoded = fromHex(hex)
-    const hash = toHex(txHash(encoded))
-    const result = await this.p.txs.submit(encoded, Date.now())
-    if ('code' in result) {
+    const [result] = await this.submitTransactions([hex])
+    if (result && 'error' in result) throw refusal(result.error.code, result.error.message)
+    return result as { hash: string }
+  }
+
+  async submitTransactions(hexes: string[]): Promise<SubmitResult[]> {
+    const encoded = hexes.map(fromHex)
+    const results = await this.p.txs.submit(encoded, Date.now())
+    return results.map((result, i) => {
+      const hash = toHex(txHash(encoded[i]!))
+      if (!('code' in result)) return { hash }
       const message = `transaction refused: ${result.code}`
       if (verdictFor(result.code) === 'reject') this.remember(hash, result.code, message)
       this.p.events.emit('event', { type: 'rejected', source: 'api', code: result.code })
-      throw refusal(result.code, message)
-    }
-    return { hash }
+      return { error: { code: result.code, message } }
+    })
   }
 
   async submitUnsigned(kind: string, payloadHex: string): Promise<{ hash: string; nonce: number }> {

@@ -76,9 +76,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     const store = await LevelStore.open(paths.data)
     started.push({ name: 'store', stop: () => store.close() })
 
-    const validator = new ValidatorSigner(keys.validatorSeed)
-    const account = new AccountSigner(keys.accountSeed)
-    const serverId = createHash('sha256').update('p2pnode server').update(account.publicKey).digest()
+    const accountKey = new AccountSigner(keys.accountSeed)
+    const serverId = createHash('sha256').update('p2pnode server').update(accountKey.publicKey).digest()
     const server = await Server.open({
       id: serverId,
       store,
@@ -89,6 +88,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       mempool: config.mempool,
     })
     const entity = server.entity(server.entityIds()[0]!)!
+    // The server's own signer instances: they hold the records restored from disk (the votes
+    // signed before a restart), which a fresh object made from the same seed would not.
+    const validator = server.validator(new ValidatorSigner(keys.validatorSeed).id)!
+    const account = server.account(accountKey.id)!
     const events = new EventEmitter()
     const emit = (event: NodeEvent) => events.emit('event', event)
 
@@ -155,7 +158,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       return verdict
     }
     const noop = () => {}
-    network.subscribe(topics.txs, (data, from) => verdictOf('txs', txs.receive(data).verdict, from), noop)
+    network.subscribe(topics.txs, async (data, from) => verdictOf('txs', await txs.receiveQueued(data), from), noop)
     network.subscribe(topics.proposal, (data, from) => verdictOf('proposal', consensus.receiveProposal(data), from), noop)
     network.subscribe(topics.vote, (data, from) => verdictOf('vote', consensus.receiveVote(data), from), noop)
     network.subscribe(topics.commit, (data, from) => {
@@ -183,12 +186,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
 
     // The frame tick: whatever arrived (transactions above all) is sealed at least this often.
     const tick = setInterval(() => {
-      if (server.dirty) server.seal(Date.now()).catch((err: Error) => log.fatal({ err }, 'sealing a frame failed'))
+      if (server.dirty) server.flush(Date.now()).catch((err: Error) => log.fatal({ err }, 'sealing a frame failed'))
     }, FRAME_INTERVAL_MS)
     started.push({ name: 'frames', stop: async () => {
       clearInterval(tick)
       txs.stop()
-      if (server.dirty) await server.seal(Date.now())
+      await server.flush(Date.now())
     } })
 
     // Consensus runs unless the node is behind; sync runs until it is not.

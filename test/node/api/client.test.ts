@@ -59,6 +59,20 @@ test('each Client method parses what the server returns', async () => {
   }
 })
 
+test('a batch submission answers each transaction in order, and a bad batch is a 400', async () => {
+  const api = await startApi()
+  try {
+    const results = await api.client.submitTransactions(['aa01', 'aa02', 'aa01'])
+    assert.ok('hash' in results[0]! && 'hash' in results[1]!)
+    assert.equal(results[2], { error: { code: 'MEMPOOL_DUPLICATE', message: 'already in the mempool' } })
+    assert.is((await rejects(api.client.submitTransactions([]))).status, 400)
+    assert.is((await rejects(api.client.submitTransactions(['zz']))).status, 400)
+    assert.is((await rejects(api.client.submitTransactions(Array.from({ length: 1001 }, () => 'aa')))).status, 400)
+  } finally {
+    await api.stop()
+  }
+})
+
 test('health() returns syncing and down as answers, not errors', async () => {
   const api = await startApi()
   try {

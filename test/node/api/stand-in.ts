@@ -12,6 +12,7 @@ import {
   type PeerView,
   type ProposalView,
   type StatusView,
+  type SubmitResult,
   type TxStatusView,
 } from '../../../packages/node/src/api/node-api.ts'
 
@@ -61,6 +62,8 @@ export class StandInNode implements NodeApi {
       stateRoot: head.stateRoot,
       headTime: head.time,
       syncing: this.healthNow.status === 'syncing',
+      round: 0,
+      step: 'propose',
       bestPeerHeight: head.height,
       peers: 1,
       validator: true,
@@ -105,6 +108,19 @@ export class StandInNode implements NodeApi {
     if (this.submitted.includes(hex)) throw new ApiError(409, 'MEMPOOL_DUPLICATE', 'already in the mempool')
     this.submitted.push(hex)
     return { hash: hashOf(this.submitted.length) }
+  }
+
+  async submitTransactions(hexes: string[]): Promise<SubmitResult[]> {
+    const out: SubmitResult[] = []
+    for (const hex of hexes) {
+      try {
+        out.push(await this.submitTransaction(hex))
+      } catch (err) {
+        const e = err as ApiError
+        out.push({ error: { code: e.code, message: e.message } })
+      }
+    }
+    return out
   }
 
   async submitUnsigned(kind: string, payloadHex: string): Promise<{ hash: string; nonce: number }> {

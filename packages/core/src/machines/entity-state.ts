@@ -36,8 +36,8 @@ export interface EntityParams {
 
 export const DEFAULT_PARAMS: EntityParams = {
   proposalExpiry: 1000,
-  maxBlockTxs: 5000,
-  maxBlockBytes: 4 * 1024 * 1024,
+  maxBlockTxs: 1000,
+  maxBlockBytes: 1024 * 1024,
 }
 
 export interface EntityProposal {

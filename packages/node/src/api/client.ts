@@ -11,6 +11,7 @@ import type {
   PeerView,
   ProposalView,
   StatusView,
+  SubmitResult,
   TxStatusView,
 } from './node-api.ts'
 
@@ -104,6 +105,11 @@ export class Client {
 
   submitTransaction(tx: string | Uint8Array): Promise<{ hash: string }> {
     return this.request('POST', '/transactions', { tx: typeof tx === 'string' ? tx : Buffer.from(tx).toString('hex') })
+  }
+
+  async submitTransactions(txs: Array<string | Uint8Array>): Promise<SubmitResult[]> {
+    const hex = txs.map((tx) => (typeof tx === 'string' ? tx : Buffer.from(tx).toString('hex')))
+    return (await this.request<{ results: SubmitResult[] }>('POST', '/transactions/batch', { txs: hex })).results
   }
 
   submitUnsigned(kind: string, payload: string | Uint8Array): Promise<{ hash: string; nonce: number }> {

@@ -15,6 +15,10 @@ export interface StatusView {
   /** Milliseconds since the epoch of the head block (genesis time at height 0). */
   headTime: number
   syncing: boolean
+  /** Consensus round of the height being decided (0 when the first proposal commits). */
+  round: number
+  /** Where the round is: propose, prevote, precommit, or decided (waiting for the next height). */
+  step: 'propose' | 'prevote' | 'precommit' | 'decided'
   /** Height of the best peer seen, when known. */
   bestPeerHeight: number
   peers: number
@@ -66,6 +70,11 @@ export type TxStatusView =
   | { hash: string; status: 'committed'; height: number; index: number }
   | { hash: string; status: 'rejected'; code: string; message: string }
   | { hash: string; status: 'unknown' }
+
+export type SubmitResult = { hash: string } | { error: { code: string; message: string } }
+
+/** Most transactions one batch submission may carry. */
+export const MAX_SUBMIT_BATCH = 1_000
 
 export interface KvView {
   key: string
@@ -129,6 +138,11 @@ export interface NodeApi {
   blocks(from: number, to: number): Promise<BlockView[]>
   /** Signed transaction bytes (hex). Admitted to the mempool and gossiped, or ApiError 400/409/429. */
   submitTransaction(hex: string): Promise<{ hash: string }>
+  /**
+   * Many signed transactions in one call (load generators, bulk imports): each is admitted or
+   * refused on its own; the answer lists, in order, a hash or the refusal.
+   */
+  submitTransactions(hexes: string[]): Promise<SubmitResult[]>
   /** An unsigned transaction the node signs with its own account key (next nonce chosen by the node). */
   submitUnsigned(kind: string, payloadHex: string): Promise<{ hash: string; nonce: number }>
   transactionStatus(hash: string): Promise<TxStatusView>

@@ -3,6 +3,7 @@
 // would refuse for size alone.
 
 import { MAX_KV_KEY, MAX_TX_BYTES, MAX_TX_PAYLOAD, TX_KINDS } from '@p2pnode/core'
+import { MAX_SUBMIT_BATCH } from './node-api.ts'
 
 /** Whole bytes as hex, either case, no 0x. */
 export const HEX_PATTERN = '^(?:[0-9a-fA-F]{2})*$'
@@ -26,6 +27,15 @@ export const txBody = {
   required: ['tx'],
   additionalProperties: false,
   properties: { tx: { type: 'string', minLength: 2, maxLength: 2 * MAX_TX_BYTES, pattern: HEX_PATTERN } },
+} as const
+
+export const txBatchBody = {
+  type: 'object',
+  required: ['txs'],
+  additionalProperties: false,
+  properties: {
+    txs: { type: 'array', minItems: 1, maxItems: MAX_SUBMIT_BATCH, items: { type: 'string', minLength: 2, maxLength: 2 * MAX_TX_BYTES, pattern: HEX_PATTERN } },
+  },
 } as const
 
 export const unsignedTxBody = {

@@ -83,6 +83,8 @@ export interface ConsensusLoopInit {
   onEvidence?: (first: Vote, second: Vote) => void
 }
 
+const STEP_NAMES = ['propose', 'prevote', 'precommit', 'decided'] as const
+
 /** Messages for the next height arrive before we start it; keep a bounded number for then. */
 const MAX_FUTURE_MESSAGES = 2_000
 /** With no progress (height, round or step) for this long, the node gossips what it holds again. */
@@ -114,6 +116,10 @@ export class ConsensusLoop {
 
   get round(): number {
     return this.state.round
+  }
+
+  get step(): 'propose' | 'prevote' | 'precommit' | 'decided' {
+    return STEP_NAMES[this.state.step]
   }
 
   /** Starts (or resumes after sync) at the height after the entity's tip. */
@@ -287,7 +293,7 @@ export class ConsensusLoop {
         const input = encodeServerInput([[signer!.id, [encodeString('vote.record'), encodeVote(effect.vote), effect.block?.bytes ?? new Uint8Array(0)]]])
         const out = server.receive(input)
         if (out[0]?.type !== 'vote.recorded') throw new Error(`own vote not recorded: ${JSON.stringify(out[0])}`)
-        await server.seal(this.init.now()) // durable before BroadcastVote, which follows
+        await server.flush(this.init.now()) // durable before BroadcastVote, which follows
         return
       }
       case 'BroadcastVote':
@@ -333,7 +339,7 @@ export class ConsensusLoop {
     if (result?.type !== 'block.committed') {
       throw new Error(`decided block ${effect.height} does not apply: ${JSON.stringify(result)}`)
     }
-    await server.seal(this.init.now())
+    await server.flush(this.init.now())
     const committedAt = this.init.now()
     const key = toKey(effect.blockHash)
     const seenAt = this.seen.get(key) ?? committedAt

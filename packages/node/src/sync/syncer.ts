@@ -151,7 +151,7 @@ export class Syncer {
         applied++
         this.init.onApplied?.(out.height, out.txHashes)
       }
-      await server.seal(this.init.now())
+      await server.flush(this.init.now())
       if (rejected || result.blocks.length < window.count) {
         if (result.blocks.length === 0) this.forget(result.peerId) // it claimed a height it cannot serve
         restart()

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import type { BlockView, NodeApi } from '../node-api.ts'
 import { ApiError } from '../node-api.ts'
 import { ApiErrorCode } from '../errors.ts'
-import { MAX_BLOCKS_PER_REQUEST, blockIdParams, blockRangeQuery, hashParams, txBody, unsignedTxBody } from '../schemas.ts'
+import { MAX_BLOCKS_PER_REQUEST, blockIdParams, blockRangeQuery, hashParams, txBatchBody, txBody, unsignedTxBody } from '../schemas.ts'
 
 const HEIGHT_PATTERN = /^[0-9]+$/
 
@@ -36,6 +36,11 @@ export function registerChainRoutes(app: FastifyInstance, node: NodeApi): void {
   // 202: admitted to the mempool and gossiped, not yet committed; poll /transactions/:hash.
   app.post<{ Body: { tx: string } }>('/transactions', { schema: { body: txBody } }, async (request, reply) => {
     return reply.code(202).send(await node.submitTransaction(request.body.tx.toLowerCase()))
+  })
+
+  // 200 with one result per transaction, in order: a hash, or the error that refused it.
+  app.post<{ Body: { txs: string[] } }>('/transactions/batch', { schema: { body: txBatchBody } }, async (request) => {
+    return { results: await node.submitTransactions(request.body.txs.map((tx) => tx.toLowerCase())) }
   })
 
   app.post<{ Body: { kind: string; payload: string } }>('/transactions/unsigned', { schema: { body: unsignedTxBody } }, async (request, reply) => {

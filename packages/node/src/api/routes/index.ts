@@ -12,6 +12,7 @@
 // | GET    /blocks/:id              | id: height or 64-hex hash        | BlockView, 404 BLOCK_NOT_FOUND              |
 // | GET    /blocks?from=&to=        | to defaults to, and is capped at, from + 99 | {blocks: BlockView[]}            |
 // | POST   /transactions            | {tx: hex of signed bytes}        | 202 {hash}                                  |
+// | POST   /transactions/batch      | {txs: hex[]} (at most 1,000)     | 200 {results: ({hash} or {error})[]}         |
 // | POST   /transactions/unsigned   | {kind, payload: hex}             | 202 {hash, nonce} (the node signs)          |
 // | GET    /transactions/:hash      |                                  | TxStatusView ('unknown' is a 200)           |
 // | GET    /kv/<account>/<key>      | ?prove=1; the '/' may be %2F     | KvView (proof with prove)                   |
