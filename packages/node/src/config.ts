@@ -3,6 +3,8 @@
 // message naming the bad field, never later with a surprise.
 
 import { DEFAULT_TIMEOUTS } from '@p2pnode/core'
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUESTS_PER_SECOND } from './api/server.ts'
+import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from './metrics/server.ts'
 import {
   DEFAULT_BAN_MINUTES,
   DEFAULT_INBOUND_CONNECTIONS_PER_SECOND,
@@ -53,8 +55,6 @@ export interface NodeConfig {
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format: 'json' | 'pretty' }
 }
 
-export const DEFAULT_API_PORT = 7401
-export const DEFAULT_METRICS_PORT = 7402
 
 export const DEFAULT_CONFIG: NodeConfig = {
   network: 'p2pnode',
@@ -69,8 +69,8 @@ export const DEFAULT_CONFIG: NodeConfig = {
     mdns: false,
     banMinutes: DEFAULT_BAN_MINUTES,
   },
-  api: { host: '127.0.0.1', port: DEFAULT_API_PORT, maxBodyBytes: 1024 * 1024, requestsPerSecond: 500 },
-  metrics: { enabled: true, host: '127.0.0.1', port: DEFAULT_METRICS_PORT },
+  api: { host: DEFAULT_API_HOST, port: DEFAULT_API_PORT, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, requestsPerSecond: DEFAULT_REQUESTS_PER_SECOND },
+  metrics: { enabled: true, host: DEFAULT_METRICS_HOST, port: DEFAULT_METRICS_PORT },
   consensus: {
     blockIntervalMs: 100,
     ...DEFAULT_TIMEOUTS,

@@ -36,7 +36,7 @@ export class ClientError extends Error {
 }
 
 export interface ClientInit {
-  /** Base URL of the API, e.g. http://127.0.0.1:8645 */
+  /** Base URL of the API, e.g. http://127.0.0.1:7401 */
   url: string
   token: string
   timeoutMs?: number

@@ -16,8 +16,10 @@ import { PUBLIC_ROUTES, registerRoutes } from './routes/index.ts'
 import { MAX_KV_PATH_CHARS } from './schemas.ts'
 
 export const DEFAULT_API_HOST = '127.0.0.1'
-export const DEFAULT_API_PORT = 8645
-export const DEFAULT_MAX_BODY_BYTES = 64 * 1024
+/** P2P on 7400 (network/config.ts), the API beside it, metrics on 7402 (metrics/server.ts). */
+export const DEFAULT_API_PORT = 7401
+/** Room for a batch submission of a few thousand ordinary transactions. */
+export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 export const DEFAULT_REQUESTS_PER_SECOND = 200
 const BEARER = /^Bearer +(\S+) *$/i
 

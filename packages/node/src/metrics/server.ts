@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import type { Registry } from 'prom-client'
 
 export const DEFAULT_METRICS_HOST = '127.0.0.1'
-export const DEFAULT_METRICS_PORT = 9464
+export const DEFAULT_METRICS_PORT = 7402
 
 export interface MetricsServerInit {
   registry: Registry
