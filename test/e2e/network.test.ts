@@ -3,6 +3,7 @@
 // transactions submitted round-robin to all six are each committed exactly once and every node
 // agrees on blocks, state roots and key/value reads. Checked only through the API.
 
+import { request } from 'node:http'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AccountSigner, TxKind, encodeKvSet, encodeTx, sha256, toHex, utf8 } from '../../packages/core/src/index.ts'
@@ -10,8 +11,24 @@ import { Cluster, waitFor } from './cluster.ts'
 
 const net = suite<{ cluster: Cluster }>('network of 6')
 
+/**
+ * Announces a body of `bytes` and sends only its first bytes: a node must refuse it from the
+ * announced length alone (413) rather than read megabytes first. Resolves with the status.
+ */
+function oversizedPost(url: string, headers: Record<string, string>, bytes: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': bytes } }, (res) => {
+      res.resume()
+      resolve(res.statusCode ?? 0)
+      req.destroy()
+    })
+    req.on('error', reject)
+    req.write('{"tx": "abab')
+  })
+}
+
 net.before(async (ctx) => {
-  ctx.cluster = await Cluster.start({ validators: 4, followers: 2 })
+  ctx.cluster = await Cluster.start({ validators: 4, followers: 2, config: { metrics: { enabled: true } } })
 })
 
 net.after(async (ctx) => {
@@ -48,15 +65,19 @@ net('300 transactions submitted round-robin to all six are committed exactly onc
     // nonces of one account go out in order: let this round land before the next
     await Promise.all(submissions.splice(0))
   }
+  // exactly once: walk every block as it comes and count
   const client = cluster.nodes[0]!.client
-  await waitFor('all 300 committed', async () => (await Promise.all(hashes.map((h) => client.transactionStatus(h)))).every((s) => s.status === 'committed'), 60_000, 250)
-
-  // exactly once: walk every block and count
-  const head = (await client.status()).height
   const seen = new Map<string, number>()
-  for (let from = 1; from <= head; from += 100) {
-    for (const block of await client.blocks(from, Math.min(head, from + 99))) for (const tx of block.txs) seen.set(tx.hash, (seen.get(tx.hash) ?? 0) + 1)
-  }
+  let walked = 0
+  let head = 0
+  await waitFor('all 300 committed', async () => {
+    head = (await client.status()).height
+    for (let from = walked + 1; from <= head; from += 100) {
+      for (const block of await client.blocks(from, Math.min(head, from + 99))) for (const tx of block.txs) seen.set(tx.hash, (seen.get(tx.hash) ?? 0) + 1)
+    }
+    walked = head
+    return hashes.every((h) => seen.has(h))
+  }, 60_000, 250)
   for (const h of hashes) assert.is(seen.get(h), 1, `tx ${h.slice(0, 12)} committed ${seen.get(h) ?? 0} times`)
   assert.is(seen.size, 300)
 
@@ -87,11 +108,21 @@ net('the API refuses a missing or wrong token, a malformed body and an oversized
   assert.is(badHex.status, 400)
   const garbage = await status('/transactions', { method: 'POST', headers: auth, body: JSON.stringify({ tx: 'c0' }) })
   assert.is(garbage.status, 400, 'bytes that are not a transaction')
-  const huge = await status('/transactions', { method: 'POST', headers: auth, body: JSON.stringify({ tx: 'ab'.repeat(2 * 1024 * 1024) }) })
-  assert.is(huge.status, 413)
+  assert.is(await oversizedPost(`${node.apiUrl}/transactions`, auth, 4 * 1024 * 1024), 413)
   assert.is((await status('/status', { headers: auth })).status, 200, 'still up')
   const before = (await node.client.status()).height
   await waitFor('still committing', async () => (await node.client.status()).height > before)
+})
+
+net("Prometheus metrics: the node's own and libp2p's, on their own port", async ({ cluster }) => {
+  const node = cluster.nodes[4]!
+  const text = await (await fetch(`http://127.0.0.1:${node.metricsPort}/metrics`)).text()
+  const height = Number(text.match(/^p2pnode_chain_height (\d+)/m)?.[1])
+  assert.ok(height > 0, 'p2pnode_chain_height')
+  assert.match(text, /^p2pnode_network_peers [1-9]/m)
+  assert.match(text, /^p2pnode_gossip_messages_total\{topic="vote",verdict="accept"\} [1-9]/m)
+  assert.match(text, /^libp2p_/m, "libp2p's own metrics")
+  assert.match(text, /^nodejs_eventloop_lag_seconds/m)
 })
 
 net.run()

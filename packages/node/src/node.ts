@@ -98,7 +98,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     const metrics = new NodeMetrics({ labels: {} })
     const network = await Network.create(
       networkConfig({ ...config.p2p, network: config.network, dataDir: paths.p2p }),
-      { logger: logger.child({ module: 'network' }) },
+      { logger: logger.child({ module: 'network' }), metricsRegistry: metrics.registry },
     )
     const topics = network.topics(toHex(entity.id))
     const publish = (topic: string, data: Uint8Array) => {

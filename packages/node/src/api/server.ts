@@ -20,7 +20,7 @@ export const DEFAULT_API_HOST = '127.0.0.1'
 export const DEFAULT_API_PORT = 7401
 /** Room for a batch submission of a few thousand ordinary transactions. */
 export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
-export const DEFAULT_REQUESTS_PER_SECOND = 200
+export const DEFAULT_REQUESTS_PER_SECOND = 1000
 const BEARER = /^Bearer +(\S+) *$/i
 
 export interface ApiServerInit {

@@ -26,6 +26,8 @@ import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import type { LevelDatastore } from 'datastore-level'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import type { Registry } from 'prom-client'
 import { createLibp2p } from 'libp2p'
 import type { Libp2p, Libp2pOptions } from 'libp2p'
 import type { DhtAddresses, NetworkConfig } from './config.ts'
@@ -67,6 +69,8 @@ export interface Libp2pParts {
   gater: ConnectionGater
   /** Application penalty points of a peer (subtracted from its gossip score). */
   appPenalty: (peerId: string) => number
+  /** The node's Prometheus registry: libp2p's own metrics (connections, streams, DHT) join it. */
+  metricsRegistry?: Registry
 }
 
 const MAPPERS: Record<DhtAddresses, (info: PeerInfo) => PeerInfo> = {
@@ -102,6 +106,10 @@ export async function buildLibp2p(parts: Libp2pParts): Promise<P2p> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: parts.gater,
+    // process metrics are the node's (metrics/metrics.ts); libp2p adds only its own
+    ...(parts.metricsRegistry
+      ? { metrics: prometheusMetrics({ registry: parts.metricsRegistry, collectDefaultMetrics: false, preserveExistingMetrics: true }) }
+      : {}),
     connectionManager: {
       maxConnections: config.maxConnections,
       inboundConnectionThreshold: config.inboundConnectionsPerSecond,

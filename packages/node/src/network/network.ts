@@ -27,6 +27,7 @@ import type { PeerInfo } from './peers.ts'
 import { entityTopics, gossipTopic, isForeignNetwork, syncProtocol } from './protocols.ts'
 import type { GossipKind } from './protocols.ts'
 import { handle, request } from './request-response.ts'
+import type { Registry } from 'prom-client'
 import type { HandleOptions, RequestHandler, RequestOptions } from './request-response.ts'
 import { DEFAULT_PENALTY, GRAYLIST_THRESHOLD } from './scoring.ts'
 
@@ -43,6 +44,8 @@ export interface NetworkEvents {
 
 export interface NetworkOptions {
   logger?: Logger
+  /** Registry for libp2p's own metrics (see libp2p.ts). */
+  metricsRegistry?: Registry
 }
 
 export class Network extends EventEmitter<NetworkEvents> {
@@ -89,6 +92,7 @@ export class Network extends EventEmitter<NetworkEvents> {
         datastore,
         gater: bans.gater(),
         appPenalty: (peerId) => bans.penalty(peerId),
+        ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
       })
       return new Network(config, libp2p, datastore, bans, log)
     } catch (err) {
