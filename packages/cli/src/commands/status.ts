@@ -1,0 +1,30 @@
+import type { Command } from 'commander'
+import { call, connect } from '../client.ts'
+import { duration, printFields, printJson } from '../output.ts'
+import type { GlobalOptions } from '../options.ts'
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description("the node's height, head, sync state, peers and role")
+    .addHelpText('after', '\nExamples:\n  p2pnode status\n  p2pnode --home /var/lib/p2pnode status --json')
+    .action(async (_options, command: Command) => {
+      const opts = command.optsWithGlobals<GlobalOptions>()
+      const node = await connect(opts)
+      const s = await call(node, (c) => c.status())
+      if (opts.json) return printJson(s)
+      printFields([
+        ['network', s.network],
+        ['peer id', s.peerId],
+        ['height', String(s.height)],
+        ['head', s.headHash],
+        ['state root', s.stateRoot],
+        ['last block', `${duration(Date.now() - s.headTime)} ago`],
+        ['syncing', s.syncing ? `yes (best peer at ${s.bestPeerHeight})` : 'no'],
+        ['consensus', `round ${s.round}, ${s.step}`],
+        ['peers', String(s.peers)],
+        ['role', s.validator ? `validator ${s.validatorIndex}` : 'follower'],
+        ['mempool', `${s.mempool.size} txs, ${s.mempool.bytes} bytes`],
+      ])
+    })
+}
