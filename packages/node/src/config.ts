@@ -12,6 +12,7 @@ import {
   DEFAULT_LISTEN,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MIN_CONNECTIONS,
+  type NetworkConfig,
 } from './network/config.ts'
 
 export interface TimeoutConfig {
@@ -22,18 +23,8 @@ export interface TimeoutConfig {
 export interface NodeConfig {
   /** Network name: separates DHTs, topics and signatures of different networks. */
   network: string
-  p2p: {
-    listen: string[]
-    announce: string[]
-    bootstrap: string[]
-    maxConnections: number
-    minConnections: number
-    inboundConnectionsPerSecond: number
-    /** Peers allowed on one IP before gossipsub's colocation penalty (raise it for local testnets). */
-    ipColocationLimit: number
-    mdns: boolean
-    banMinutes: number
-  }
+  /** The network layer's settings, documented in network/config.ts (`dataDir` is the home's). */
+  p2p: Omit<NetworkConfig, 'network' | 'dataDir' | 'dhtAddresses'>
   api: { host: string; port: number; maxBodyBytes: number; requestsPerSecond: number }
   metrics: { enabled: boolean; host: string; port: number }
   consensus: {
