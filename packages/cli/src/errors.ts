@@ -25,6 +25,10 @@ export const ExitCode = {
   HomeExists: 10,
   /** `--wait` gave up before the transaction committed. */
   Timeout: 11,
+  /** The home's node is running and the command needs it stopped (reset, export, import, start). */
+  NodeRunning: 12,
+  /** The node could not reach the peer it was asked to connect to. */
+  PeerUnreachable: 13,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 

@@ -226,6 +226,8 @@ export class NodeApiImpl implements NodeApi {
     if (this.p.entity.mempool.has(bytes)) return { hash, status: 'pending' }
     const rejected = this.rejected.get(hash)
     if (rejected) return { hash, status: 'rejected', ...rejected }
+    const failed = this.p.entity.rejection(bytes)
+    if (failed) return { hash, status: 'rejected', code: failed, message: `left out of a block: ${failed}` }
     return { hash, status: 'unknown' }
   }
 

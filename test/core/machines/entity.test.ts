@@ -4,7 +4,7 @@ import { code } from '../../fixtures/errors.ts'
 import { toHex } from '../../../packages/core/src/bytes.ts'
 import { encodeBlock, encodeCommit } from '../../../packages/core/src/codec/objects.ts'
 import { EntityMachine } from '../../../packages/core/src/machines/entity.ts'
-import { encodeCounterAdd } from '../../../packages/core/src/machines/payloads.ts'
+import { encodeCounterAdd, encodeProposalVote } from '../../../packages/core/src/machines/payloads.ts'
 import { AccountSigner } from '../../../packages/core/src/machines/signer.ts'
 import { MemoryStore } from '../../../packages/core/src/storage/memory.ts'
 import { TxKind } from '../../../packages/core/src/types/chain.ts'
@@ -51,6 +51,20 @@ test('a block with a commit that does not hold is refused before execution', asy
   const weak = encodeCommit(chain.commit(1, built.hash, [0, 1]))
   assert.is(code(() => b.applyCommitted(encodeBlock(built.block), weak)), 'COMMIT_NO_QUORUM')
   assert.is(b.tip.height, 0)
+})
+
+test('a transaction that fails when a block is built leaves the pool, and its code is kept', async () => {
+  const { a } = await twoNodes()
+  const outsider = new AccountSigner(seed('outsider'))
+  const vote = chain.tx(outsider, 0, TxKind.ProposalVote, encodeProposalVote(new Uint8Array(32).fill(5)))
+  const { hash } = a.addTransaction(vote)
+  const built = a.propose(chain.genesis.time + 100, 0)
+  assert.is(built.txHashes.length, 0)
+  assert.not.ok(a.mempool.has(hash), 'dropped from the pool')
+  assert.is(a.rejection(hash), 'TX_PROPOSAL_UNKNOWN')
+  // the account can use its nonce again
+  a.addTransaction(chain.tx(outsider, 0, TxKind.CounterAdd, encodeCounterAdd(1)))
+  assert.is(a.propose(chain.genesis.time + 200, 0).txHashes.length, 1)
 })
 
 test.run()

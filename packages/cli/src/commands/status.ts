@@ -7,7 +7,10 @@ export function registerStatus(program: Command): void {
   program
     .command('status')
     .description("the node's height, head, sync state, peers and role")
-    .addHelpText('after', '\nExamples:\n  p2pnode status\n  p2pnode --home /var/lib/p2pnode status --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  p2pnode status\n  p2pnode --home /var/lib/p2pnode status --json   # {"peerId", "network", "height", "headHash", "stateRoot", "syncing", "peers", "validator", "mempool", ...}',
+    )
     .action(async (_options, command: Command) => {
       const opts = command.optsWithGlobals<GlobalOptions>()
       const node = await connect(opts)
@@ -24,6 +27,7 @@ export function registerStatus(program: Command): void {
         ['consensus', `round ${s.round}, ${s.step}`],
         ['peers', String(s.peers)],
         ['role', s.validator ? `validator ${s.validatorIndex}` : 'follower'],
+        ['account', s.accountAddress],
         ['mempool', `${s.mempool.size} txs, ${s.mempool.bytes} bytes`],
       ])
     })

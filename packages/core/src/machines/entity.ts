@@ -21,6 +21,7 @@ import { EntityState } from './entity-state.ts'
 import { type Genesis, genesisId, genesisState } from './genesis.ts'
 
 const VERIFIED_CACHE = 200_000
+const MAX_REJECTIONS = 10_000
 
 export interface AppliedBlock {
   height: number
@@ -40,6 +41,8 @@ export class EntityMachine {
   private readonly verified = new RecentSet(VERIFIED_CACHE)
   /** Blocks already executed against the current tip, by hash: a commit then costs no execution. */
   private executed = new Map<string, ExecutedBlock>()
+  /** Transactions dropped because their execution failed when this node built a block: hash -> code. */
+  private readonly rejections = new Map<string, string>()
 
   private constructor(genesis: Genesis, tip: Tip, kv: KeyValueStore, mempool?: Partial<MempoolConfig>) {
     this.id = genesisId(genesis)
@@ -97,6 +100,11 @@ export class EntityMachine {
     return sha256(encodeRlp([encodeUint(t.height), t.hash, t.state.root()]))
   }
 
+  /** The code a transaction failed with when this node left it out of a block it built, if it did. */
+  rejection(hash: Bytes): string | undefined {
+    return this.rejections.get(toHex(hash))
+  }
+
   addTransaction(encoded: Bytes): Admitted {
     const admitted = this.mempool.add(encoded, this.current.state, this.current.height)
     this.verified.add(toHex(admitted.hash))
@@ -125,6 +133,13 @@ export class EntityMachine {
     const candidates = this.mempool.reap(this.current.state, { maxTxs: params.maxBlockTxs, maxBytes: params.maxBlockBytes })
     const built = buildBlock({ tip: this.current, chain: this.chain, time, proposer, candidates })
     this.executed.set(toHex(built.hash), built)
+    // A transaction that fails against the tip would fail again (its nonce waits for it): it
+    // leaves the pool, and the code stays known for a status query.
+    for (const { hash, code } of built.rejected) {
+      this.mempool.drop(hash)
+      this.rejections.set(toHex(hash), code)
+      if (this.rejections.size > MAX_REJECTIONS) this.rejections.delete(this.rejections.keys().next().value as string)
+    }
     return built
   }
 

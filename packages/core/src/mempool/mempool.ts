@@ -141,6 +141,12 @@ export class Mempool {
     }
   }
 
+  /** Removes a transaction that can never be included (its execution failed at block building). */
+  drop(hash: Bytes): void {
+    const entry = this.byHash.get(toHex(hash))
+    if (entry) this.remove(entry)
+  }
+
   /** What left the pool since the last call (committed, evicted, dropped): for its persisted copy. */
   takeRemoved(): Bytes[] {
     const out = this.removed

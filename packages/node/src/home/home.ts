@@ -174,3 +174,16 @@ export async function loadHome(home: string, ...overrides: NodeConfigInput[]): P
   const keys = { validatorSeed: await readSeed(paths.validatorKey), accountSeed: await readSeed(paths.accountKey) }
   return { paths, config, genesis, keys, apiToken: await readApiToken(home) }
 }
+
+/** The home's libp2p peer id (its node key is made on first use). libp2p's key code loads only when called. */
+export async function peerIdOfHome(home: string): Promise<string> {
+  return (await import('./identity.ts')).peerIdOf(homePaths(home).p2p)
+}
+
+/** Why `text` is not a usable multiaddr, or undefined (the multiaddr parser loads only when called). */
+export async function multiaddrProblem(text: string, options: { peerId?: boolean } = {}): Promise<string | undefined> {
+  return (await import('./identity.ts')).multiaddrProblem(text, options)
+}
+
+export { BACKUP_MAGIC, BACKUP_VERSION, BackupError, type BackupErrorCode, type BackupHeader, exportChain, importChain, openChainData, readBackupHeader } from './backup.ts'
+export { type GenesisJson, genesisFromJson, genesisToJson } from './genesis-json.ts'
