@@ -9,6 +9,7 @@ import {
   type EntityMachine,
   type Server,
   type ValidatorSigner,
+  type Tip,
   CoreError,
   TX_KINDS,
   addressOf,
@@ -53,6 +54,8 @@ export interface NodeApiParts {
   home: LoadedHome
   server: Server
   entity: EntityMachine
+  /** The head as it is on disk: what every read answers from. */
+  durable: () => Tip
   network: Network
   consensus: ConsensusLoop
   syncer: Syncer
@@ -86,12 +89,12 @@ export class NodeApiImpl implements NodeApi {
   }
 
   private validatorIndex(): number {
-    return this.p.entity.tip.state.validators().findIndex((v) => equals(v.publicKey, this.p.validator.publicKey))
+    return this.p.durable().state.validators().findIndex((v) => equals(v.publicKey, this.p.validator.publicKey))
   }
 
   status(): StatusView {
     const { entity, network, syncer, home } = this.p
-    const tip = entity.tip
+    const tip = this.p.durable()
     const index = this.validatorIndex()
     return {
       peerId: network.peerId,
@@ -118,8 +121,8 @@ export class NodeApiImpl implements NodeApi {
 
   health(): { status: 'ok' | 'syncing' | 'down'; reason?: string } {
     const { syncer, network, entity } = this.p
-    if (syncer.syncing) return { status: 'syncing', reason: `at ${entity.tip.height} of ${syncer.bestHeight}` }
-    if (network.peers().length === 0 && entity.tip.state.validators().length > 1) return { status: 'down', reason: 'no peers' }
+    if (syncer.syncing) return { status: 'syncing', reason: `at ${this.p.durable().height} of ${syncer.bestHeight}` }
+    if (network.peers().length === 0 && this.p.durable().state.validators().length > 1) return { status: 'down', reason: 'no peers' }
     return { status: 'ok' }
   }
 
@@ -176,7 +179,7 @@ export class NodeApiImpl implements NodeApi {
 
   async blocks(from: number, to: number): Promise<BlockView[]> {
     const out: BlockView[] = []
-    const last = Math.min(to, this.p.entity.tip.height, from + 99)
+    const last = Math.min(to, this.p.durable().height, from + 99)
     for (let h = Math.max(1, from); h <= last; h++) {
       const view = await this.block(h)
       if (view) out.push(view)
@@ -233,7 +236,7 @@ export class NodeApiImpl implements NodeApi {
 
   async kvGet(key: string, prove: boolean): Promise<KvView> {
     if (!/^[0-9a-f]{40}\/.+/.test(key)) throw new ApiError(400, 'BAD_KEY', 'a key is <account hex (40)>/<key>')
-    const tip = this.p.entity.tip
+    const tip = this.p.durable()
     const stateKey = kvKeyFromPath(key)
     const value = tip.state.get(stateKey) ?? null
     const view: KvView = { key, value: value ? toHex(value) : null, text: value ? text(value) : null, height: tip.height, stateRoot: toHex(tip.state.root()) }
@@ -252,12 +255,13 @@ export class NodeApiImpl implements NodeApi {
 
   entity(): EntityView {
     const { entity } = this.p
-    const state = entity.tip.state
+    const head = this.p.durable()
+    const state = head.state
     const view = (v: { publicKey: Bytes; account: Bytes; shares: number }) => ({ publicKey: toHex(v.publicKey), account: toHex(v.account), shares: v.shares })
     const pending = state.pending()
     return {
       entity: toHex(entity.id),
-      height: entity.tip.height,
+      height: head.height,
       counter: state.counter(),
       threshold: state.threshold(),
       validators: state.validators().map(view),
@@ -268,7 +272,7 @@ export class NodeApiImpl implements NodeApi {
 
   async proposals(): Promise<ProposalView[]> {
     const out: ProposalView[] = []
-    const state = this.p.entity.tip.state
+    const state = this.p.durable().state
     for await (const [key] of this.p.entity.chainStore.iterateState(utf8('proposal/'))) {
       const id = fromHex(fromUtf8(key).slice('proposal/'.length))
       const p = state.proposal(id)

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import {
   AccountSigner,
   type EntityMachine,
+  type Tip,
   LevelStore,
   Server,
   ValidatorSigner,
@@ -106,8 +107,13 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     }
 
     const isValidator = () => entity.tip.state.validators().some((v) => equals(v.publicKey, validator.publicKey))
+    // What the API reads: the head as it is on disk. The entity's tip in memory runs ahead of it
+    // for the few milliseconds between applying a block and writing its frame, and a read that
+    // saw height H must find block H.
+    let durable: Tip = entity.tip
     let lastBlockTime = entity.tip.time
     const onCommitted = (info: Pick<CommittedInfo, 'height' | 'hash' | 'txHashes'> & Partial<CommittedInfo>) => {
+      durable = entity.tip
       const time = entity.tip.time
       metrics.blockCommitted({
         height: info.height,
@@ -221,7 +227,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       consensus.stop()
     } })
 
-    const api = new NodeApiImpl({ home, server, entity, network, consensus, syncer, txs, account, validator, events })
+    const api = new NodeApiImpl({ home, server, entity, durable: () => durable, network, consensus, syncer, txs, account, validator, events })
     const apiServer = createApiServer({
       node: api,
       host: config.api.host,

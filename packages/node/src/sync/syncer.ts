@@ -21,6 +21,7 @@ export interface SyncerInit {
   threshold: number
   logger: Logger
   now: () => number
+  /** Blocks applied, reported once they are on disk. */
   onApplied?: (height: number, txHashes: Uint8Array[]) => void
 }
 
@@ -137,6 +138,7 @@ export class Syncer {
         break
       }
       let rejected = false
+      const appliedNow: Array<{ height: number; txHashes: Uint8Array[] }> = []
       for (const { block, commit } of result.blocks) {
         const out = server.receive(encodeServerInput([[entity.id, [encodeString('block'), block, commit]]]))[0]
         if (out?.type !== 'block.committed') {
@@ -149,9 +151,10 @@ export class Syncer {
           break
         }
         applied++
-        this.init.onApplied?.(out.height, out.txHashes)
+        appliedNow.push({ height: out.height, txHashes: out.txHashes })
       }
       await server.flush(this.init.now())
+      for (const a of appliedNow) this.init.onApplied?.(a.height, a.txHashes)
       if (rejected || result.blocks.length < window.count) {
         if (result.blocks.length === 0) this.forget(result.peerId) // it claimed a height it cannot serve
         restart()
