@@ -66,6 +66,7 @@ export const ErrorCode = {
   ServerBadInput: 'SERVER_BAD_INPUT',
   ServerUnknownMachine: 'SERVER_UNKNOWN_MACHINE',
   ServerStateMismatch: 'SERVER_STATE_MISMATCH',
+  ServerBusy: 'SERVER_BUSY',
 
   // genesis and configuration of an entity
   GenesisInvalid: 'GENESIS_INVALID',

@@ -169,8 +169,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     network.subscribe(topics.vote, (data, from) => verdictOf('vote', consensus.receiveVote(data), from), noop)
     network.subscribe(topics.commit, (data, from) => {
       const verdict = consensus.receiveCommit(data)
+      // only a verified commit (one for the height being decided) tells a peer's height; a
+      // claim about a future height costs nothing to make, so sync asks peers directly instead
       const height = commitMessageHeight(data)
-      if (height !== undefined && verdict !== 'reject') syncer.noteHeight(from, height)
+      if (height !== undefined && verdict === 'accept') syncer.noteHeight(from, height)
       return verdictOf('commit', verdict, from)
     }, noop)
     await network.handle(network.syncProtocol, (request) => serveSync(request, entity.chainStore, () => ({ height: entity.tip.height, headHash: entity.tip.hash })), {
@@ -202,8 +204,17 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
 
     // Consensus runs unless the node is behind; sync runs until it is not.
     let stopping = false
+    let checking = false
     const followOrSync = async () => {
-      if (stopping || syncer.syncing) return
+      if (stopping || checking) return
+      checking = true
+      try {
+        await checkSync()
+      } finally {
+        checking = false
+      }
+    }
+    const checkSync = async () => {
       await syncer.refresh()
       if (!syncer.behind()) return
       consensus.stop()

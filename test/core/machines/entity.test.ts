@@ -67,4 +67,17 @@ test('a transaction that fails when a block is built leaves the pool, and its co
   assert.is(a.propose(chain.genesis.time + 200, 0).txHashes.length, 1)
 })
 
+test('a genuine header and commit with other transactions is refused, cached execution or not', async () => {
+  const { a, b } = await twoNodes()
+  const tx = chain.tx(alice, 0, TxKind.CounterAdd, encodeCounterAdd(9))
+  a.addTransaction(tx)
+  const built = a.propose(chain.genesis.time + 100, 0)
+  const commit = encodeCommit(chain.commit(1, built.hash))
+  const swapped = encodeBlock({ ...built.block, txs: [chain.tx(alice, 0, TxKind.CounterAdd, encodeCounterAdd(1000))] })
+  assert.is(code(() => a.applyCommitted(swapped, commit)), 'BLOCK_TXS_HASH_MISMATCH', 'the proposer, which has the block executed')
+  assert.is(code(() => b.applyCommitted(swapped, commit)), 'BLOCK_TXS_HASH_MISMATCH', 'a node that never saw it')
+  a.applyCommitted(encodeBlock(built.block), commit)
+  assert.is(a.tip.state.counter(), 9)
+})
+
 test.run()

@@ -127,10 +127,11 @@ test('malformed inputs are refused whole and not logged; rejected operations are
   assert.is(await server.seal(1), undefined, 'refused inputs are not logged')
   const badTx = server.receive(encodeServerInput([[chain.entity, [encodeString('tx'), fromHex('c0')]]]))
   assert.is(badTx[0]!.type, 'tx.rejected')
+  assert.is(await server.seal(2), undefined, 'a refused transaction changed nothing: not logged either')
   const badOwn = server.receive(encodeServerInput([], [[encodeString('mint'), encodeUint(1)]]))
   assert.is(badOwn[0]!.type, 'input.rejected')
-  const frame = await server.seal(2)
-  assert.is(frame!.inputs.length, 2)
+  const frame = await server.seal(3)
+  assert.is(frame!.inputs.length, 1, 'a well-formed input a machine refused is logged')
 })
 
 test('votes the engine signed are recorded with their blocks and come back after a reopen', async () => {
@@ -184,6 +185,36 @@ test('waiting transactions survive a restart, and leave the persisted pool when 
   const again = await Server.open(options(store))
   assert.is(again.entity(chain.entity)!.mempool.size, 0, 'committed ones are not reloaded')
   assert.is(again.entity(chain.entity)!.tip.height, 1)
+})
+
+test('after a failed write the server stops taking inputs (fail-stop)', async () => {
+  class FailingStore extends MemoryStore {
+    failing = false
+    override async batch(...args: Parameters<MemoryStore['batch']>): Promise<void> {
+      if (this.failing) throw new Error('disk full')
+      return super.batch(...args)
+    }
+  }
+  const store = new FailingStore()
+  const server = await Server.open(options(store))
+  store.failing = true
+  server.receive(encodeServerInput([], [own(1)]))
+  let failed: unknown
+  try {
+    await server.flush(1)
+  } catch (err) {
+    failed = err
+  }
+  assert.ok(failed, 'the flush reports the failed write')
+  assert.throws(() => server.receive(encodeServerInput([], [own(1)])), /server stopped/)
+  store.failing = false
+  let again: unknown
+  try {
+    await server.flush(2)
+  } catch (err) {
+    again = err
+  }
+  assert.ok(again, 'it stays stopped: a restart recovers from what is on disk')
 })
 
 test.run()

@@ -6,7 +6,7 @@
 import { type Bytes, equals, toHex } from '../bytes.ts'
 import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
-import { blockHash, decodeBlock, decodeCommit, encodeBlock, encodeCommit } from '../codec/objects.ts'
+import { blockHash, decodeBlock, decodeCommit, encodeBlock, encodeCommit, txsHash } from '../codec/objects.ts'
 import { encodeRlp, encodeUint } from '../codec/rlp.ts'
 import { StateTree } from '../state/tree.ts'
 import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
@@ -152,6 +152,11 @@ export class EntityMachine {
     const commit = decodeCommit(commitBytes)
     const state = this.current.state
     const hash = blockHash(block.header)
+    // The commit and the executed-block cache both go by the header's hash: the body must be the
+    // header's before either is trusted.
+    if (!equals(txsHash(block.txs), block.header.txsHash)) {
+      throw new CoreError(ErrorCode.BlockTxsHashMismatch, 'block transactions do not match its header')
+    }
     verifyCommit(commit, {
       ...this.chain,
       height: this.current.height + 1,

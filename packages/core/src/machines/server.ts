@@ -20,6 +20,9 @@ import type { Genesis } from './genesis.ts'
 import type { MempoolConfig } from '../mempool/mempool.ts'
 import { AccountSigner, ValidatorSigner } from './signer.ts'
 
+/** Inputs of the frame being filled; half the frame limit leaves room for the blocks they commit. */
+const MAX_OPEN_FRAME_BYTES = MAX_FRAME_BYTES / 2
+
 export type ServerOutput =
   | { type: 'tx.admitted'; entity: Bytes; hash: Bytes }
   | { type: 'tx.rejected'; entity: Bytes; code: string }
@@ -59,6 +62,12 @@ export class Server {
   private writing: Promise<void> = Promise.resolve()
   /** The seal that flush() callers wait for, started once the current write is done. */
   private nextSeal: Promise<unknown> | undefined
+  private inputBytes = 0
+  /**
+   * Set when a write failed: memory is then ahead of disk, and every later frame would chain onto
+   * one that is not there. The server stops (fail-stop): a restart recovers from what is on disk.
+   */
+  private broken: Error | undefined
 
   private constructor(options: ServerOptions) {
     this.id = options.id
@@ -118,7 +127,12 @@ export class Server {
    * costs a few fsyncs, not one each, and a validator's vote never waits behind a queue of them.
    */
   async flush(time: number): Promise<void> {
-    if (!this.dirty) return this.writing
+    if (this.broken) throw this.broken
+    if (!this.dirty) {
+      await this.writing
+      if (this.broken) throw this.broken
+      return
+    }
     this.nextSeal ??= this.writing.then(() => {
       this.nextSeal = undefined
       return this.seal(time)
@@ -161,10 +175,16 @@ export class Server {
 
   /**
    * Takes one input. Malformed inputs are refused whole (and not logged); a well-formed input is
-   * logged in the next frame even when a machine rejects what it says, since replaying it gives
-   * the same rejection.
+   * logged in the next frame unless all it did was be refused without changing anything (a
+   * duplicate transaction, say: replaying it would change nothing either, and peers could
+   * otherwise grow the log at will). While the open frame is full, inputs are refused
+   * (SERVER_BUSY) until it is written: back-pressure instead of a frame too large to write.
    */
   receive(input: Bytes): ServerOutput[] {
+    if (this.broken) throw this.broken
+    if (this.inputBytes + input.length > MAX_OPEN_FRAME_BYTES) {
+      return [{ type: 'input.rejected', code: ErrorCode.ServerBusy, message: 'the open frame is full; try again shortly' }]
+    }
     let routed: Array<[Machine, RlpItem]>
     let own: RlpItem[]
     try {
@@ -173,10 +193,15 @@ export class Server {
       if (!isCoreError(err)) throw err
       return [{ type: 'input.rejected', code: err.code, message: err.message }]
     }
-    this.inputs.push(input)
+    const opsBefore = this.pendingOps.length
     const out: ServerOutput[] = []
     for (const [machine, value] of routed) out.push(...this.dispatch(machine, value))
     for (const value of own) out.push(...this.applyOwn(value))
+    const changedNothing = this.pendingOps.length === opsBefore && out.length > 0 && out.every((o) => o.type === 'tx.rejected')
+    if (!changedNothing) {
+      this.inputs.push(input)
+      this.inputBytes += input.length
+    }
     return out
   }
 
@@ -301,6 +326,7 @@ export class Server {
    * they committed, atomically. Returns undefined, writing nothing, when nothing happened.
    */
   async seal(time: number): Promise<ServerFrame | undefined> {
+    if (this.broken) throw this.broken
     if (this.inputs.length === 0 && this.pendingOps.length === 0) {
       await this.writing // what an earlier seal took must be on disk when this resolves
       return undefined
@@ -323,11 +349,14 @@ export class Server {
     )
     // From here on the next frame collects; the state above is already fixed in `frame`.
     this.inputs = []
+    this.inputBytes = 0
     this.pendingOps = []
     this.height = frame.height
     this.prevHash = hash
     const write = this.writing.then(() => this.store.batch(ops, { sync: this.sync }))
-    this.writing = write.catch(() => {}) // a failed write fails its own seal; later ones still run in order
+    this.writing = write.catch((err: Error) => {
+      this.broken = new CoreError(ErrorCode.StorageCorrupt, `a frame write failed, the server stopped: ${err.message}`)
+    })
     await write
     return frame
   }

@@ -42,6 +42,7 @@ import {
   isCoreError,
   loadVotedBlocks,
   proposalSigningMessage,
+  txsHash,
   verifyCommitWithCrypto,
   voteSigningMessage,
 } from '@p2pnode/core'
@@ -87,6 +88,7 @@ const STEP_NAMES = ['propose', 'prevote', 'precommit', 'decided'] as const
 
 /** Messages for the next height arrive before we start it; keep a bounded number for then. */
 const MAX_FUTURE_MESSAGES = 2_000
+const MAX_FUTURE_BYTES = 16 * 1024 * 1024
 /** With no progress (height, round or step) for this long, the node gossips what it holds again. */
 export const RESEND_AFTER_MS = 1_000
 
@@ -98,7 +100,7 @@ export class ConsensusLoop {
   private draining = false
   private running = false
   private readonly timers = new Set<NodeJS.Timeout>()
-  private future: ConsensusEvent[] = []
+  private future: Array<{ event: ConsensusEvent; bytes: number }> = []
   private readonly seen = new Map<string, number>()
   private resendTimer: NodeJS.Timeout | undefined
   private progress = { key: '', at: 0 }
@@ -124,7 +126,12 @@ export class ConsensusLoop {
 
   /** Starts (or resumes after sync) at the height after the entity's tip. */
   async start(): Promise<void> {
+    if (this.running) return
     this.running = true
+    // Afresh, as after a process restart: the height is started again from the node's own signed
+    // votes (the signer's record), so stopping for sync and coming back at the same height loses
+    // neither its timeouts nor its lock.
+    this.state = initialState()
     this.resendTimer = setInterval(() => this.resendIfStuck(), RESEND_AFTER_MS / 2)
     await this.startNextHeight()
   }
@@ -166,9 +173,9 @@ export class ConsensusLoop {
     const restoredBlocks = signer && restoredVotes.length > 0 ? (await loadVotedBlocks(store, signer, entity.id)).map((b) => ({ hash: b.hash, bytes: b.bytes })) : []
     const state = entity.tip.state
     this.push({ type: 'StartHeight', height, validators: state.validators(), threshold: state.threshold(), restoredVotes, restoredBlocks })
-    const pending = this.future.filter((e) => eventHeight(e) === height)
-    this.future = this.future.filter((e) => eventHeight(e) > height)
-    for (const event of pending) this.push(event)
+    const pending = this.future.filter((f) => eventHeight(f.event) === height)
+    this.future = this.future.filter((f) => eventHeight(f.event) > height)
+    for (const { event } of pending) this.push(event)
   }
 
   // ---- inputs from gossip: each returns its verdict at once, and queues what it accepts
@@ -180,7 +187,7 @@ export class ConsensusLoop {
     } catch {
       return 'reject'
     }
-    const verdict = this.checkHeight(proposal.height, { type: 'ProposalReceived', proposal })
+    const verdict = this.checkHeight(proposal.height, { type: 'ProposalReceived', proposal }, bytes.length)
     if (verdict !== 'accept') return verdict
     const proposer = this.state.validators[proposal.proposer]
     if (!proposer) return 'reject'
@@ -200,7 +207,7 @@ export class ConsensusLoop {
     }
     const { network, entity } = this.init.entity.chain
     if (vote.network !== network || !equals(vote.entity, entity)) return 'reject'
-    const verdict = this.checkHeight(vote.height, { type: 'VoteReceived', vote })
+    const verdict = this.checkHeight(vote.height, { type: 'VoteReceived', vote }, bytes.length)
     if (verdict !== 'accept') return verdict
     const validator = this.state.validators[vote.validator]
     if (!validator) return 'reject'
@@ -217,15 +224,14 @@ export class ConsensusLoop {
     try {
       const message = decodeCommitMessage(bytes)
       commit = decodeCommit(message.commit)
-      const header = decodeBlock(message.block).header
-      height = header.height
-      block = { hash: blockHash(header), bytes: message.block }
+      height = decodeBlock(message.block).header.height
+      block = { hash: hashBlock(message.block), bytes: message.block }
     } catch {
       return 'reject'
     }
     if (!equals(commit.blockHash, block.hash) || commit.height !== height) return 'reject'
     if (commit.height < this.state.height) return 'ignore'
-    if (commit.height > this.state.height) return this.checkHeight(commit.height, { type: 'CommitReceived', commit, block })
+    if (commit.height > this.state.height) return this.checkHeight(commit.height, { type: 'CommitReceived', commit, block }, bytes.length)
     // The certificate is checked before the verdict, so a forged one is never forwarded.
     try {
       verifyCommitWithCrypto(commit, block.hash, this.state.validators, this.state.weights, this.crypto)
@@ -236,11 +242,15 @@ export class ConsensusLoop {
     return 'accept'
   }
 
-  /** Current height: check it now. Next height: keep it for then. Anything else: ignore. */
-  private checkHeight(height: number, event: ConsensusEvent): Verdict {
+  /**
+   * Current height: check it now. Next height: keep it for then (unverified, so bounded in count
+   * and bytes, and never forwarded). Anything else: ignore.
+   */
+  private checkHeight(height: number, event: ConsensusEvent, bytes = 0): Verdict {
     if (height === this.state.height && this.state.height > 0) return 'accept'
     if (height === this.state.height + 1 || (height === this.init.entity.tip.height + 1 && this.state.height === 0)) {
-      if (this.future.length < MAX_FUTURE_MESSAGES) this.future.push(event)
+      const held = this.future.reduce((sum, f) => sum + f.bytes, 0)
+      if (this.future.length < MAX_FUTURE_MESSAGES && held + bytes <= MAX_FUTURE_BYTES) this.future.push({ event, bytes })
     }
     return 'ignore'
   }
@@ -340,6 +350,7 @@ export class ConsensusLoop {
       throw new Error(`decided block ${effect.height} does not apply: ${JSON.stringify(result)}`)
     }
     await server.flush(this.init.now())
+    if (!this.running) return
     const committedAt = this.init.now()
     const key = toKey(effect.blockHash)
     const seenAt = this.seen.get(key) ?? committedAt
@@ -356,8 +367,15 @@ export class ConsensusLoop {
   }
 }
 
+/**
+ * A block's id is its header's hash, and proposals and commits sign only that: the body must be
+ * checked against the header (txsHash) before anything is trusted or forwarded, or a peer could
+ * pass off other transactions under a genuine header and signature.
+ */
 function hashBlock(bytes: Bytes): Bytes {
-  return blockHash(decodeBlock(bytes).header)
+  const block = decodeBlock(bytes)
+  if (!equals(txsHash(block.txs), block.header.txsHash)) throw new Error('block transactions do not match its header')
+  return blockHash(block.header)
 }
 
 function toKey(hash: Bytes): string {

@@ -16,6 +16,7 @@ const IGNORE: readonly string[] = [
   // our own limits, not the sender's fault
   ErrorCode.MempoolFull,
   ErrorCode.MempoolSenderFull,
+  ErrorCode.ServerBusy,
   // blocks built on a tip we have not reached or have passed
   ErrorCode.BlockWrongHeight,
   ErrorCode.BlockParentUnknown,

@@ -99,6 +99,9 @@ export class Syncer {
       .then((bytes) => ({ peerId, blocks: decodeBlocks(bytes) }))
       .catch((err: Error) => {
         exclude.add(peerId)
+        // it claimed the height and could not serve it: stop believing it, and make it cost
+        this.forget(peerId)
+        this.init.network.penalize(peerId, `sync request failed: ${err.message}`)
         this.init.logger.debug({ peerId, from, err: err.message }, 'sync request failed, trying another peer')
         return this.fetch(from, count, exclude)
       })
