@@ -2,7 +2,6 @@
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -63,38 +62,8 @@ export function tempDir(prefix = 'p2pnode-cli-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix))
 }
 
-export async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
-}
-
-/** A base port with `count` nodes' worth (3 ports each, 10 apart) free on 127.0.0.1. */
-export async function freeBasePort(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30_000 + Math.floor(Math.random() * 1_500) * 20
-    const ports = Array.from({ length: count }, (_, i) => [0, 1, 2].map((k) => base + 10 * i + k)).flat()
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base
-  }
-  throw new Error('no free block of ports')
-}
-
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined && value !== false) return value
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
-    await new Promise((r) => setTimeout(r, everyMs))
-  }
-}
+// Ports and waiting are the e2e cluster's: one way to find free ports and to wait with a deadline.
+export { freeBasePort, portFree, waitFor } from '../e2e/cluster.ts'
 
 /** `p2pnode init` of a single-validator home on 127.0.0.1 ports from `base`, quiet, metrics off. */
 export async function initSolo(home: string, base: number, extra: string[] = []): Promise<void> {

@@ -47,7 +47,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
-async function portFree(port: number): Promise<boolean> {
+export async function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer()
     server.once('error', () => resolve(false))
@@ -56,7 +56,7 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 /** A base port with `count` nodes' worth (3 ports each, 10 apart) free on 127.0.0.1. */
-async function freeBasePort(count: number): Promise<number> {
+export async function freeBasePort(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 2_000) * 20
     const ports = Array.from({ length: count }, (_, i) => [0, 1, 2].map((k) => base + 10 * i + k)).flat()

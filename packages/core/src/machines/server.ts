@@ -10,10 +10,11 @@ import { type Bytes, compare, toHex } from '../bytes.ts'
 import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode, isCoreError } from '../errors.ts'
 import { type RlpItem, asBytes, asList, asString, asUint, decodeRlp, encodeRlp, encodeUint, asOptionalHash } from '../codec/rlp.ts'
-import { type ServerFrame, decodeFrame, decodeVote, encodeFrame, encodeTx } from '../codec/objects.ts'
+import { type ServerFrame, decodeVote, encodeFrame, encodeTx } from '../codec/objects.ts'
 import { MAX_FRAME_BYTES, MAX_SERVER_INPUT_BYTES } from '../limits.ts'
 import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
-import { PREFIX_FRAME_HEIGHT, frameHeightKey, frameKey, metaKey, prefixRange, serverRootKey } from '../storage/schema.ts'
+import { frameHeightKey, frameKey, prefixRange, serverRootKey } from '../storage/schema.ts'
+import { mempoolKey, votedBlockKey } from './server-store.ts'
 import type { Transaction, Vote, VoteStep } from '../types/chain.ts'
 import { EntityMachine } from './entity.ts'
 import type { Genesis } from './genesis.ts'
@@ -386,39 +387,9 @@ export class Server {
   }
 }
 
-/** A waiting transaction, by entity and hash; without a hash, the prefix of an entity's pool. */
-function mempoolKey(entity: Bytes, txHash?: Bytes): Bytes {
-  return metaKey(txHash ? `mempool/${toHex(entity)}/${toHex(txHash)}` : `mempool/${toHex(entity)}/`)
-}
-
-function votedBlockKey(entity: Bytes, blockHash: Bytes): Bytes {
-  return metaKey(`voted/${toHex(entity)}/${toHex(blockHash)}`)
-}
-
-/** The blocks a validator signer voted for at its latest height, as persisted with its votes. */
-export async function loadVotedBlocks(store: KeyValueStore, signer: ValidatorSigner, entity: Bytes): Promise<Array<{ hash: Bytes; bytes: Bytes }>> {
-  const out: Array<{ hash: Bytes; bytes: Bytes }> = []
-  const seen = new Set<string>()
-  for (const vote of signer.signedVotes(entity)) {
-    if (!vote.blockHash || seen.has(toHex(vote.blockHash))) continue
-    seen.add(toHex(vote.blockHash))
-    const bytes = await store.get(votedBlockKey(entity, vote.blockHash))
-    if (bytes) out.push({ hash: vote.blockHash, bytes })
-  }
-  return out
-}
-
 /** Builds a server input: values routed to `routed` machines, then the server's own values. */
 export function encodeServerInput(routed: Array<[id: Bytes, value: RlpItem]>, own: RlpItem[] = []): Bytes {
   return encodeRlp([routed.map(([id]) => id), ...routed.map(([, value]) => value), ...own])
 }
 
-/** The frames in `store`, in height order, from `from` on: the log a replay runs through. */
-export async function* readFrames(store: KeyValueStore, from = 1): AsyncIterableIterator<ServerFrame & { hash: Bytes }> {
-  const range = prefixRange(new Uint8Array([PREFIX_FRAME_HEIGHT]))
-  for await (const [, hash] of store.iterate({ ...range, gte: frameHeightKey(from) })) {
-    const bytes = await store.get(frameKey(hash))
-    if (bytes === undefined) throw new CoreError(ErrorCode.StorageCorrupt, 'frame index points at a missing frame')
-    yield { ...decodeFrame(bytes, MAX_FRAME_BYTES), hash }
-  }
-}
+export { loadVotedBlocks, readFrames } from './server-store.ts'

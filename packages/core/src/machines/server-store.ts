@@ -1,0 +1,42 @@
+// What the server keeps in the store besides blocks and its root: the frame log (read back for
+// replays), the persisted mempool, and the blocks its validator signer voted for.
+
+import { type Bytes, toHex } from '../bytes.ts'
+import { CoreError, ErrorCode } from '../errors.ts'
+import { type ServerFrame, decodeFrame } from '../codec/objects.ts'
+import { MAX_FRAME_BYTES } from '../limits.ts'
+import type { KeyValueStore } from '../storage/interface.ts'
+import { PREFIX_FRAME_HEIGHT, frameHeightKey, frameKey, metaKey, prefixRange } from '../storage/schema.ts'
+import type { ValidatorSigner } from './signer.ts'
+
+/** A waiting transaction, by entity and hash; without a hash, the prefix of an entity's pool. */
+export function mempoolKey(entity: Bytes, txHash?: Bytes): Bytes {
+  return metaKey(txHash ? `mempool/${toHex(entity)}/${toHex(txHash)}` : `mempool/${toHex(entity)}/`)
+}
+
+export function votedBlockKey(entity: Bytes, blockHash: Bytes): Bytes {
+  return metaKey(`voted/${toHex(entity)}/${toHex(blockHash)}`)
+}
+
+/** The blocks a validator signer voted for at its latest height, as persisted with its votes. */
+export async function loadVotedBlocks(store: KeyValueStore, signer: ValidatorSigner, entity: Bytes): Promise<Array<{ hash: Bytes; bytes: Bytes }>> {
+  const out: Array<{ hash: Bytes; bytes: Bytes }> = []
+  const seen = new Set<string>()
+  for (const vote of signer.signedVotes(entity)) {
+    if (!vote.blockHash || seen.has(toHex(vote.blockHash))) continue
+    seen.add(toHex(vote.blockHash))
+    const bytes = await store.get(votedBlockKey(entity, vote.blockHash))
+    if (bytes) out.push({ hash: vote.blockHash, bytes })
+  }
+  return out
+}
+
+/** The frames in `store`, in height order, from `from` on: the log a replay runs through. */
+export async function* readFrames(store: KeyValueStore, from = 1): AsyncIterableIterator<ServerFrame & { hash: Bytes }> {
+  const range = prefixRange(new Uint8Array([PREFIX_FRAME_HEIGHT]))
+  for await (const [, hash] of store.iterate({ ...range, gte: frameHeightKey(from) })) {
+    const bytes = await store.get(frameKey(hash))
+    if (bytes === undefined) throw new CoreError(ErrorCode.StorageCorrupt, 'frame index points at a missing frame')
+    yield { ...decodeFrame(bytes, MAX_FRAME_BYTES), hash }
+  }
+}
