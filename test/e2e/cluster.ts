@@ -10,6 +10,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Client } from '../../packages/node/src/api/client.ts'
+import { waitFor as waitWithDeadline } from '../../deploy/testnet/wait.ts'
 import type { NodeConfigInput } from '../../packages/node/src/config.ts'
 import { type TestnetNode, generateTestnet } from '../../packages/node/src/home/testnet.ts'
 
@@ -32,19 +33,9 @@ export const FAST_CONSENSUS: NodeConfigInput = {
   log: { level: 'info' },
 }
 
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined && value !== false) return value
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
-    await new Promise((r) => setTimeout(r, everyMs))
-  }
+/** Polls `check` until it gives a value or the deadline passes (deploy/testnet/wait.ts), faster by default. */
+export function waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  return waitWithDeadline(what, check, timeoutMs, everyMs)
 }
 
 export async function portFree(port: number): Promise<boolean> {

@@ -5,15 +5,7 @@
 import { DEFAULT_TIMEOUTS } from '@p2pnode/core'
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUESTS_PER_SECOND } from './api/server.ts'
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from './metrics/server.ts'
-import {
-  DEFAULT_BAN_MINUTES,
-  DEFAULT_INBOUND_CONNECTIONS_PER_SECOND,
-  DEFAULT_IP_COLOCATION_LIMIT,
-  DEFAULT_LISTEN,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_MIN_CONNECTIONS,
-  type NetworkConfig,
-} from './network/config.ts'
+import { NETWORK_DEFAULTS, type NetworkConfig } from './network/config.ts'
 
 export interface TimeoutConfig {
   baseMs: number
@@ -49,17 +41,8 @@ export interface NodeConfig {
 
 export const DEFAULT_CONFIG: NodeConfig = {
   network: 'p2pnode',
-  p2p: {
-    listen: DEFAULT_LISTEN,
-    announce: [],
-    bootstrap: [],
-    maxConnections: DEFAULT_MAX_CONNECTIONS,
-    minConnections: DEFAULT_MIN_CONNECTIONS,
-    inboundConnectionsPerSecond: DEFAULT_INBOUND_CONNECTIONS_PER_SECOND,
-    ipColocationLimit: DEFAULT_IP_COLOCATION_LIMIT,
-    mdns: false,
-    banMinutes: DEFAULT_BAN_MINUTES,
-  },
+  // the network layer's defaults, less the DHT address filter (decided by the node, not the file)
+  p2p: (({ dhtAddresses: _, ...p2p }) => p2p)(NETWORK_DEFAULTS),
   api: { host: DEFAULT_API_HOST, port: DEFAULT_API_PORT, maxBodyBytes: DEFAULT_MAX_BODY_BYTES, requestsPerSecond: DEFAULT_REQUESTS_PER_SECOND },
   metrics: { enabled: true, host: DEFAULT_METRICS_HOST, port: DEFAULT_METRICS_PORT },
   consensus: {

@@ -58,21 +58,23 @@ export const LOCAL_TESTNET: Partial<NetworkConfig> = {
   dhtAddresses: 'private',
 }
 
+/** Every default of the network layer, once (the node's config file takes its p2p defaults here). */
+export const NETWORK_DEFAULTS: Omit<NetworkConfig, 'network' | 'dataDir'> = {
+  listen: DEFAULT_LISTEN,
+  announce: [],
+  bootstrap: [],
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
+  minConnections: DEFAULT_MIN_CONNECTIONS,
+  inboundConnectionsPerSecond: DEFAULT_INBOUND_CONNECTIONS_PER_SECOND,
+  ipColocationLimit: DEFAULT_IP_COLOCATION_LIMIT,
+  mdns: false,
+  banMinutes: DEFAULT_BAN_MINUTES,
+  dhtAddresses: DEFAULT_DHT_ADDRESSES,
+}
+
 /** Fills defaults, validates, and returns a complete config. `network` and `dataDir` are required. */
 export function networkConfig(input: Partial<NetworkConfig> & Pick<NetworkConfig, 'network' | 'dataDir'>): NetworkConfig {
-  const config: NetworkConfig = {
-    listen: DEFAULT_LISTEN,
-    announce: [],
-    bootstrap: [],
-    maxConnections: DEFAULT_MAX_CONNECTIONS,
-    minConnections: DEFAULT_MIN_CONNECTIONS,
-    inboundConnectionsPerSecond: DEFAULT_INBOUND_CONNECTIONS_PER_SECOND,
-    ipColocationLimit: DEFAULT_IP_COLOCATION_LIMIT,
-    mdns: false,
-    banMinutes: DEFAULT_BAN_MINUTES,
-    dhtAddresses: DEFAULT_DHT_ADDRESSES,
-    ...input,
-  }
+  const config: NetworkConfig = { ...NETWORK_DEFAULTS, ...input }
   validateNetworkConfig(config)
   return config
 }
