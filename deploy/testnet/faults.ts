@@ -5,7 +5,7 @@
 // peers, and every running validator has signed a block since. All is read through the APIs.
 
 import type { ChainCheck, Violation } from './chain-check.ts'
-import type { LocalHosts } from './local-hosts.ts'
+import type { Backend } from './backend.ts'
 import { type Manifest, type Perturbation, holdsQuorum } from './manifest.ts'
 import type { NodeProcesses, RunNode } from './nodes.ts'
 import { TimeoutError, sleep, waitFor } from './wait.ts'
@@ -21,7 +21,7 @@ const MIN_TRIGGER_WAIT_MS = 60_000
 
 export interface FaultContext {
   manifest: Manifest
-  hosts: LocalHosts
+  hosts: Backend
   procs: NodeProcesses
   chain: ChainCheck
   threshold: { numerator: number; denominator: number }
@@ -61,7 +61,7 @@ export async function sample(nodes: RunNode[]): Promise<Map<string, Sample>> {
   return out
 }
 
-function label(p: Perturbation): string {
+export function label(p: Perturbation): string {
   switch (p.kind) {
     case 'partition':
       return `partition ${p.groups.map((g) => g.join('+')).join(' | ')}`
@@ -102,7 +102,8 @@ async function waitTrigger(p: Perturbation, ctx: FaultContext): Promise<void> {
   await waitFor(`height ${target}`, async () => Math.max(0, ...[...(await sample(ctx.procs.up())).values()].map((s) => s.height)) >= target, timeout, POLL_MS)
 }
 
-async function inject(p: Perturbation, ctx: FaultContext): Promise<void> {
+/** Starts the fault: through the node processes or the back end's network. */
+export async function inject(p: Perturbation, ctx: Pick<FaultContext, 'procs' | 'hosts'>): Promise<void> {
   switch (p.kind) {
     case 'kill':
       return ctx.procs.kill(p.node)
@@ -119,7 +120,7 @@ async function inject(p: Perturbation, ctx: FaultContext): Promise<void> {
   }
 }
 
-async function heal(p: Perturbation, ctx: FaultContext): Promise<void> {
+export async function heal(p: Perturbation, ctx: Pick<FaultContext, 'procs' | 'hosts'>): Promise<void> {
   switch (p.kind) {
     case 'kill':
       return ctx.procs.restart(p.node)

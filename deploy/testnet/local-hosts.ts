@@ -10,8 +10,10 @@
 // no firewall is needed (this machine has neither iptables nor nft), the links stay up, and
 // packets between groups vanish, as on a cut network.
 
-import { execFile } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
 import { promisify } from 'node:util'
+import { API_PORT, type Backend, type BackendNode, type NodeSignal } from './backend.ts'
 import type { HostSpec } from './manifest.ts'
 
 const run = promisify(execFile)
@@ -22,6 +24,18 @@ export const BRIDGE = 'p2pn-br0'
 export const DATA_SUBNET = '10.77.0'
 export const MGMT_SUBNET = '10.77.1'
 const MAX_HOSTS = 63 // /30s in MGMT_SUBNET
+const P2PNODE_BIN = new URL('../../packages/cli/bin/p2pnode.js', import.meta.url).pathname
+/** A node told to stop gets this long before SIGKILL. */
+const STOP_GRACE_MS = 10_000
+
+// Every node process of this runner, killed when it exits however it exits.
+const children = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of children) {
+    child.kill('SIGCONT')
+    child.kill('SIGKILL')
+  }
+})
 
 export interface LocalHost {
   name: string
@@ -97,8 +111,11 @@ function inSubnet(address: string, subnet: string): boolean {
   return address.startsWith(`${subnet}.`) && Number.isInteger(last) && last >= 2 && last <= 254
 }
 
-export class LocalHosts {
+export class LocalHosts implements Backend {
+  readonly kind = 'local'
   private partitioned = false
+  /** The live process of each node, by node name. */
+  private readonly processes = new Map<string, ChildProcess>()
 
   private constructor(readonly hosts: LocalHost[]) {}
 
@@ -153,10 +170,57 @@ export class LocalHosts {
     return h
   }
 
-  /** The command line that runs `argv` on a host. */
-  command(host: string, argv: string[]): string[] {
-    return ['ip', 'netns', 'exec', this.host(host).netns, ...argv]
+  address(host: string): string {
+    return this.host(host).address
   }
+
+  apiUrl(host: string): string {
+    return `http://${this.host(host).apiAddress}:${API_PORT}`
+  }
+
+  /** Nothing to copy: the nodes run from the generated homes, in place. */
+  async install(): Promise<void> {}
+
+  /** `ip netns exec <ns> node p2pnode.js --home <home> start --api <mgmt address>:7401`, logs appended to the node's file. */
+  async start(node: BackendNode, onExit: () => void): Promise<void> {
+    const name = node.spec.name
+    if (this.processes.has(name)) return
+    const argv = ['ip', 'netns', 'exec', this.host(node.host).netns, process.execPath, P2PNODE_BIN, '--home', node.home, 'start', '--api', `${this.host(node.host).apiAddress}:${API_PORT}`]
+    const log = createWriteStream(node.logFile, { flags: 'a' })
+    log.on('error', () => {})
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout!.pipe(log, { end: false })
+    child.stderr!.pipe(log, { end: false })
+    child.once('close', () => log.end())
+    children.add(child)
+    this.processes.set(name, child)
+    child.once('exit', () => {
+      children.delete(child)
+      // Still registered: nobody asked it to stop.
+      if (this.processes.get(name) === child) {
+        this.processes.delete(name)
+        onExit()
+      }
+    })
+  }
+
+  async signal(node: BackendNode, signal: NodeSignal): Promise<void> {
+    const child = this.processes.get(node.spec.name)
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    if (signal === 'SIGSTOP' || signal === 'SIGCONT') {
+      child.kill(signal)
+      return
+    }
+    this.processes.delete(node.spec.name)
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    child.kill(signal)
+    const killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS)
+    await exited
+    clearTimeout(killer)
+  }
+
+  /** The logs are appended to each node's file as it runs. */
+  async collectLogs(): Promise<void> {}
 
   async disconnect(host: string): Promise<void> {
     await ip('link', 'set', this.host(host).dataLink, 'down')

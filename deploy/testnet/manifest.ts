@@ -49,6 +49,8 @@ export interface NodeSpec {
 export interface HostSpec {
   name: string
   address: string
+  /** `user@host` to reach it with ssh: the ssh back end (all hosts or none). */
+  ssh?: string
 }
 
 /** When a fault starts: once the highest node reaches a height, or seconds after the network is up. */
@@ -135,6 +137,12 @@ function unique(names: string[], field: string): void {
 
 function ipv4(v: unknown, field: string): string {
   if (typeof v !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}$/.test(v) || v.split('.').some((p) => Number(p) > 255)) fail(field, 'must be an IPv4 address')
+  return v
+}
+
+function sshTarget(v: unknown, field: string): string {
+  // user@host, host a name or an IPv4 address: nothing an ssh command line could read as an option.
+  if (typeof v !== 'string' || !/^[a-z_][a-z0-9_-]{0,31}@[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(v)) fail(field, 'must be user@host')
   return v
 }
 
@@ -235,11 +243,17 @@ export function parseManifest(input: unknown): Manifest {
       ? nodes.map((n, i) => ({ name: n.host, address: `${DEFAULT_SUBNET}.${FIRST_HOST_OCTET + i}` }))
       : list(o['hosts'], 'hosts').map((h, i) => {
           const ho = object(h, `hosts[${i}]`)
-          onlyKeys(ho, `hosts[${i}]`, ['name', 'address'])
-          return { name: name(ho['name'], `hosts[${i}].name`), address: optional(ho, 'address', (a) => ipv4(a, `hosts[${i}].address`), `${DEFAULT_SUBNET}.${FIRST_HOST_OCTET + i}`) }
+          onlyKeys(ho, `hosts[${i}]`, ['name', 'address', 'ssh'])
+          const spec: HostSpec = { name: name(ho['name'], `hosts[${i}].name`), address: optional(ho, 'address', (a) => ipv4(a, `hosts[${i}].address`), `${DEFAULT_SUBNET}.${FIRST_HOST_OCTET + i}`) }
+          if (ho['ssh'] !== undefined) {
+            spec.ssh = sshTarget(ho['ssh'], `hosts[${i}].ssh`)
+            if (ho['address'] === undefined) fail(`hosts[${i}].address`, 'an ssh host needs its address (the one its peers dial)')
+          }
+          return spec
         })
   unique(hosts.map((h) => h.name), 'hosts')
   unique(hosts.map((h) => h.address), 'hosts (addresses)')
+  if (hosts.some((h) => h.ssh) && !hosts.every((h) => h.ssh)) fail('hosts', 'give ssh to every host (the ssh back end) or to none (local hosts)')
   const hostNames = new Set(hosts.map((h) => h.name))
   // Every node listens on the same port of its own host: one node per host.
   for (const [i, n] of nodes.entries()) if (!hostNames.has(n.host)) fail(`nodes[${i}].host`, `no host named ${n.host}`, ManifestErrorCode.UnknownName)
@@ -288,6 +302,11 @@ export function parseManifest(input: unknown): Manifest {
     tailBlocks: optional(o, 'tailBlocks', (r) => number(r, 'tailBlocks', 1, 100_000), DEFAULT_TAIL_BLOCKS),
     config: optional(o, 'config', (c) => object(c, 'config'), {}),
   }
+}
+
+/** The back end the manifest's hosts call for. */
+export function backendKind(m: Manifest): 'local' | 'ssh' {
+  return m.hosts.every((h) => h.ssh) ? 'ssh' : 'local'
 }
 
 /** Total shares and the quorum (more than 2/3 unless the entity says otherwise) of a validator set. */

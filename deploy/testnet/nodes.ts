@@ -1,25 +1,19 @@
-// The testnet's node processes: homes made by the same generator as `p2pnode testnet --hosts`,
-// each node run as `ip netns exec <ns> node p2pnode.js --home <home> start` on its host, its
-// API moved from 127.0.0.1 to the host's management address so that the runner (in the root
-// namespace) reaches it, with the home's own token.
+// The testnet's nodes: homes made by the same generator as `p2pnode testnet --hosts`, started,
+// stopped and signalled through the back end (local-hosts.ts or ssh-hosts.ts), watched through
+// each node's API with the home's own token. What is running and what is paused is tracked here,
+// the same for both back ends.
 
-import { type ChildProcess, spawn } from 'node:child_process'
-import { createWriteStream, mkdirSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Client } from '../../packages/node/src/api/client.ts'
 import type { NodeConfigInput } from '../../packages/node/src/config.ts'
 import { generateTestnet } from '../../packages/node/src/home/testnet.ts'
-import type { LocalHosts } from './local-hosts.ts'
-import type { Manifest, NodeSpec } from './manifest.ts'
+import { type Backend, type BackendNode, P2P_PORT } from './backend.ts'
+import type { Manifest } from './manifest.ts'
 import { waitFor } from './wait.ts'
 
-const P2PNODE_BIN = new URL('../../packages/cli/bin/p2pnode.js', import.meta.url).pathname
-/** Every node listens on this port of its own host; the API on the next one. */
-export const P2P_PORT = 7400
 export const API_CALL_TIMEOUT_MS = 3_000
 const API_UP_WITHIN_MS = 60_000
-const STOP_GRACE_MS = 10_000
 
 /** Consensus timeouts for hosts one bridge apart (as the e2e tests use on loopback). */
 export const LOCAL_CONSENSUS: NodeConfigInput = {
@@ -28,31 +22,23 @@ export const LOCAL_CONSENSUS: NodeConfigInput = {
   log: { level: 'info' },
 }
 
-// Every node process of this runner, killed when it exits however it exits.
-const children = new Set<ChildProcess>()
-process.on('exit', () => {
-  for (const child of children) {
-    child.kill('SIGCONT')
-    child.kill('SIGKILL')
-  }
-})
-
-export interface RunNode {
-  spec: NodeSpec
+export interface RunNode extends BackendNode {
   index: number
-  host: string
-  home: string
   token: string
   client: Client
-  logFile: string
-  process: ChildProcess | undefined
+  running: boolean
   paused: boolean
   restarts: number
   /** Validator index in the genesis set, -1 for a follower. */
   validatorIndex: number
 }
 
-export async function makeNodes(manifest: Manifest, hosts: LocalHosts, dir: string): Promise<RunNode[]> {
+/**
+ * Generates the homes (in `dir`/homes) and the runner's view of each node. Local hosts get
+ * consensus timeouts for hosts one bridge apart; VPS hosts keep the node's defaults. The
+ * manifest's `config` goes over either.
+ */
+export async function makeNodes(manifest: Manifest, backend: Backend, dir: string): Promise<RunNode[]> {
   const specs = manifest.nodes
   const index = new Map(specs.map((n, i) => [n.name, i]))
   const validators = specs.filter((n) => n.role === 'validator')
@@ -61,27 +47,26 @@ export async function makeNodes(manifest: Manifest, hosts: LocalHosts, dir: stri
     validators: validators.length,
     followers: specs.length - validators.length,
     network: manifest.network,
-    hosts: specs.map((n) => hosts.host(n.host).address),
+    hosts: specs.map((n) => backend.address(n.host)),
     basePort: P2P_PORT,
     shares: validators.map((v) => v.shares),
     bootstrap: (i) => specs[i]!.bootstrap.map((b) => index.get(b)!),
-    config: mergeConfig(LOCAL_CONSENSUS, manifest.config) as NodeConfigInput,
+    config: mergeConfig(backend.kind === 'local' ? LOCAL_CONSENSUS : {}, manifest.config) as NodeConfigInput,
   })
-  mkdirSync(join(dir, 'logs'), { recursive: true })
+  await mkdir(join(dir, 'logs'), { recursive: true })
   return Promise.all(
     specs.map(async (spec, i) => {
       const home = join(dir, 'homes', `node${i}`)
       const token = (await readFile(join(home, 'api-token'), 'utf8')).trim()
-      const url = `http://${hosts.host(spec.host).apiAddress}:${P2P_PORT + 1}`
       return {
         spec,
         index: i,
         host: spec.host,
         home,
         token,
-        client: new Client({ url, token, timeoutMs: API_CALL_TIMEOUT_MS }),
+        client: new Client({ url: backend.apiUrl(spec.host), token, timeoutMs: API_CALL_TIMEOUT_MS }),
         logFile: join(dir, 'logs', `${spec.name}.log`),
-        process: undefined,
+        running: false,
         paused: false,
         restarts: 0,
         validatorIndex: spec.role === 'validator' ? i : -1,
@@ -102,8 +87,10 @@ function mergeConfig(base: Record<string, unknown>, over: Record<string, unknown
 
 export class NodeProcesses {
   constructor(
-    private readonly hosts: LocalHosts,
+    private readonly backend: Backend,
     readonly nodes: RunNode[],
+    /** false: `start` returns once the back end started the node (the plan). */
+    private readonly awaitApi = true,
   ) {}
 
   node(name: string): RunNode {
@@ -112,57 +99,47 @@ export class NodeProcesses {
     return n
   }
 
-  /** Nodes with a live, unpaused process: the ones whose API answers. */
+  /** Running and not paused: the nodes whose API answers. */
   up(): RunNode[] {
-    return this.nodes.filter((n) => n.process !== undefined && !n.paused)
+    return this.nodes.filter((n) => n.running && !n.paused)
   }
 
   running(): RunNode[] {
-    return this.nodes.filter((n) => n.process !== undefined)
+    return this.nodes.filter((n) => n.running)
   }
 
   /** Starts a node on its host and waits until its API answers. */
   async start(name: string): Promise<void> {
     const node = this.node(name)
-    if (node.process) return
-    const api = `${this.hosts.host(node.host).apiAddress}:${P2P_PORT + 1}`
-    const argv = this.hosts.command(node.host, [process.execPath, P2PNODE_BIN, '--home', node.home, 'start', '--api', api])
-    const log = createWriteStream(node.logFile, { flags: 'a' })
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout!.pipe(log, { end: false })
-    child.stderr!.pipe(log, { end: false })
-    child.once('close', () => log.end())
-    log.on('error', () => {})
-    children.add(child)
-    child.once('exit', () => {
-      children.delete(child)
-      if (node.process === child) node.process = undefined
-    })
-    node.process = child
-    await waitFor(`${name}'s API`, async () => (await node.client.health()) !== undefined && node.process === child, API_UP_WITHIN_MS, 250)
+    if (node.running) return
+    node.running = true
+    try {
+      await this.backend.start(node, () => {
+        node.running = false
+      })
+    } catch (err) {
+      node.running = false
+      throw err
+    }
+    if (this.awaitApi) await waitFor(`${name}'s API`, async () => node.running && (await node.client.health()) !== undefined, API_UP_WITHIN_MS, 250)
   }
 
-  private async signal(name: string, signal: NodeJS.Signals, graceMs = STOP_GRACE_MS): Promise<void> {
+  private async down(name: string, signal: 'SIGKILL' | 'SIGTERM'): Promise<void> {
     const node = this.node(name)
-    const child = node.process
-    if (!child || child.exitCode !== null || child.signalCode !== null) return
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    if (node.paused) child.kill('SIGCONT')
+    if (!node.running) return
+    if (node.paused) await this.backend.signal(node, 'SIGCONT')
     node.paused = false
-    child.kill(signal)
-    const killer = setTimeout(() => child.kill('SIGKILL'), graceMs)
-    await exited
-    clearTimeout(killer)
-    node.process = undefined
+    await this.backend.signal(node, signal)
+    node.running = false
   }
 
   kill(name: string): Promise<void> {
-    return this.signal(name, 'SIGKILL')
+    return this.down(name, 'SIGKILL')
   }
 
-  /** A clean stop (SIGTERM), SIGKILL after a grace period. */
+  /** A clean stop (SIGTERM; the back end sends SIGKILL after a grace period). */
   stop(name: string): Promise<void> {
-    return this.signal(name, 'SIGTERM')
+    return this.down(name, 'SIGTERM')
   }
 
   async restart(name: string): Promise<void> {
@@ -170,15 +147,17 @@ export class NodeProcesses {
     this.node(name).restarts++
   }
 
-  pause(name: string): void {
+  async pause(name: string): Promise<void> {
     const node = this.node(name)
-    node.process?.kill('SIGSTOP')
+    if (!node.running) return
+    await this.backend.signal(node, 'SIGSTOP')
     node.paused = true
   }
 
-  resume(name: string): void {
+  async resume(name: string): Promise<void> {
     const node = this.node(name)
-    node.process?.kill('SIGCONT')
+    if (!node.paused) return
+    await this.backend.signal(node, 'SIGCONT')
     node.paused = false
   }
 

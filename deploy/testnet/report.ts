@@ -35,7 +35,7 @@ export function formatReport(r: RunReport): string {
         sample ? String(sample.height) : '-',
         sample ? String(sample.peers) : '-',
         String(node.restarts),
-        node.process ? 'running' : 'stopped',
+        node.running ? (node.paused ? 'paused' : 'running') : 'stopped',
       ]),
     ),
   )

@@ -1,24 +1,29 @@
 // `npm run testnet -- <manifest.json>`: runs a testnet from a manifest on local hosts (one
-// network namespace per host, see local-hosts.ts), injects its perturbations, checks the
-// invariants through each node's API, prints a report and exits non-zero if one failed.
-// Whatever happens (a failure, Ctrl-C, SIGTERM), the processes, namespaces and links it made
-// are removed before it exits; `--cleanup` removes those of a run that was SIGKILLed.
+// network namespace per host, see local-hosts.ts) or, when its hosts name ssh targets, on VPS
+// hosts (ssh-hosts.ts); injects its perturbations, checks the invariants through each node's
+// API, prints a report and exits non-zero if one failed. Whatever happens (a failure, Ctrl-C,
+// SIGTERM), the nodes are stopped and what the run changed on the hosts is undone before it
+// exits; `--cleanup` removes the namespaces and links of a local run that was SIGKILLed.
 //
 //   --keep              keep the homes and logs (always kept when the run fails)
-//   --cleanup           remove the namespaces and links of an earlier run, then exit
+//   --cleanup           remove the namespaces and links of an earlier local run, then exit
 //   --skip-unavailable  exit 0 with "testnet: skipped: <why>" where namespaces cannot be made
+//   --plan              ssh manifests: print every command the run would send, send nothing
 
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import type { Backend } from './backend.ts'
 import { ChainCheck, type Violation } from './chain-check.ts'
 import { type FaultContext, type FaultResult, runFault, sample, waitRecovery } from './faults.ts'
 import { Load } from './load.ts'
 import { LocalHosts, netnsAvailable, removeLeftovers } from './local-hosts.ts'
-import { type Manifest, parseManifest } from './manifest.ts'
+import { type Manifest, backendKind, parseManifest } from './manifest.ts'
 import { NodeProcesses, makeNodes } from './nodes.ts'
+import { formatPlan, sshPlan } from './plan.ts'
 import { formatReport } from './report.ts'
+import { SshHosts } from './ssh-hosts.ts'
 import { TimeoutError, waitFor } from './wait.ts'
 
 const FIRST_BLOCK_WITHIN_MS = 90_000
@@ -28,18 +33,19 @@ const EXIT_INTERRUPTED = 130
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { keep: { type: 'boolean' }, cleanup: { type: 'boolean' }, 'skip-unavailable': { type: 'boolean' } },
+  options: { keep: { type: 'boolean' }, cleanup: { type: 'boolean' }, 'skip-unavailable': { type: 'boolean' }, plan: { type: 'boolean' } },
 })
 
-let hosts: LocalHosts | undefined
+let hosts: Backend | undefined
 let procs: NodeProcesses | undefined
 let cleaning: Promise<void> | undefined
 let workDir: string | undefined
 
-/** Stops every node, then removes the namespaces and links; safe to call more than once. */
+/** Stops every node, collects the logs, then undoes what the run changed on the hosts; safe to call more than once. */
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await procs?.stopAll().catch(() => {})
+    if (procs) await hosts?.collectLogs(procs.nodes).catch(() => {})
     await hosts?.destroy().catch(() => {})
   })()
   return cleaning
@@ -59,7 +65,7 @@ async function main(): Promise<number> {
     return 0
   }
   if (positionals.length !== 1) {
-    process.stderr.write('usage: npm run testnet -- <manifest.json> [--keep] [--skip-unavailable] | --cleanup\n')
+    process.stderr.write('usage: npm run testnet -- <manifest.json> [--keep] [--skip-unavailable] [--plan] | --cleanup\n')
     return EXIT_USAGE
   }
   let manifest: Manifest
@@ -69,10 +75,26 @@ async function main(): Promise<number> {
     process.stderr.write(`testnet: ${positionals[0]}: ${(err as Error).message}\n`)
     return EXIT_USAGE
   }
-  const available = await netnsAvailable()
-  if (!available.ok) {
-    process.stdout.write(`testnet: skipped: ${available.reason}\n`)
-    return values['skip-unavailable'] ? 0 : EXIT_USAGE
+  const kind = backendKind(manifest)
+  if (values.plan) {
+    if (kind !== 'ssh') {
+      process.stderr.write('testnet: --plan is for manifests whose hosts name ssh targets (local hosts run `ip` commands on this machine: deploy/testnet/README.md)\n')
+      return EXIT_USAGE
+    }
+    const scratch = await mkdtemp(join(tmpdir(), `p2pnode-plan-${manifest.name}-`))
+    try {
+      process.stdout.write(`${formatPlan(await sshPlan(manifest, scratch))}\n`)
+    } finally {
+      await rm(scratch, { recursive: true, force: true })
+    }
+    return 0
+  }
+  if (kind === 'local') {
+    const available = await netnsAvailable()
+    if (!available.ok) {
+      process.stdout.write(`testnet: skipped: ${available.reason}\n`)
+      return values['skip-unavailable'] ? 0 : EXIT_USAGE
+    }
   }
 
   const started = Date.now()
@@ -85,10 +107,11 @@ async function main(): Promise<number> {
   let loadDone: Promise<void> | undefined
   const log = (line: string) => process.stdout.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}\n`)
   try {
-    hosts = await LocalHosts.create(manifest.hosts)
+    hosts = kind === 'ssh' ? new SshHosts(manifest.hosts, { workDir: dir, runName: manifest.name }) : await LocalHosts.create(manifest.hosts)
     const nodes = await makeNodes(manifest, hosts, dir)
     procs = new NodeProcesses(hosts, nodes)
-    log(`${nodes.length} hosts up (${manifest.hosts.map((h) => `${h.name}=${h.address}`).join(' ')}); homes and logs in ${dir}`)
+    await hosts.install(nodes)
+    log(`${nodes.length} ${kind} hosts up (${manifest.hosts.map((h) => `${h.name}=${h.address}`).join(' ')}); homes and logs in ${dir}`)
     const p = procs
     await Promise.all(nodes.filter((n) => !n.spec.deferred).map((n) => p.start(n.spec.name)))
     await waitFor('the first block on every node', async () => [...(await sample(p.running())).values()].filter((s) => s.height >= 1).length === p.running().length, FIRST_BLOCK_WITHIN_MS)
@@ -157,7 +180,7 @@ async function main(): Promise<number> {
   const report = formatReport({
     manifest: manifest.name,
     seconds: (Date.now() - started) / 1000,
-    nodes: (procs?.nodes ?? []).map((node) => ({ node, address: hosts!.host(node.host).address, sample: final.get(node.spec.name) })),
+    nodes: (procs?.nodes ?? []).map((node) => ({ node, address: hosts!.address(node.host), sample: final.get(node.spec.name) })),
     faults,
     load: load ? { ...load.stats, committed: load.hashes.filter((h) => chain.txHeights.has(h)).length, duplicated: load.hashes.filter((h) => (chain.txHeights.get(h)?.length ?? 0) > 1).length } : null,
     violations,
