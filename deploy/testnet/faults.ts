@@ -99,7 +99,16 @@ async function waitTrigger(p: Perturbation, ctx: FaultContext): Promise<void> {
   }
   const target = p.at.height
   const timeout = Math.max(MIN_TRIGGER_WAIT_MS, target * TRIGGER_SECONDS_PER_BLOCK * 1000)
-  await waitFor(`height ${target}`, async () => Math.max(0, ...[...(await sample(ctx.procs.up())).values()].map((s) => s.height)) >= target, timeout, POLL_MS)
+  await waitFor(
+    `height ${target}`,
+    async () => {
+      // Keep the chain check current while waiting: the load reads it to tell committed transactions from lost ones.
+      for (const n of ctx.procs.up()) await ctx.chain.verify(n)
+      return Math.max(0, ...[...(await sample(ctx.procs.up())).values()].map((s) => s.height)) >= target
+    },
+    timeout,
+    POLL_MS,
+  )
 }
 
 /** Starts the fault: through the node processes or the back end's network. */
