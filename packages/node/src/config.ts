@@ -34,10 +34,18 @@ export interface NodeConfig {
   storage: {
     /** fsync each server frame (the write-ahead log). */
     sync: boolean
+    /** Frames kept in the log (the newest); 0 keeps all of them (needed to replay from genesis). */
+    keepFrames: number
   }
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format: 'json' | 'pretty' }
 }
 
+
+/**
+ * Frames a node keeps by default: an hour or more of a busy node's inputs, for looking back at
+ * what it received; recovery needs none (its root and state are written with every frame).
+ */
+export const DEFAULT_KEEP_FRAMES = 100_000
 
 export const DEFAULT_CONFIG: NodeConfig = {
   network: 'p2pnode',
@@ -52,7 +60,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     syncThreshold: 3,
   },
   mempool: { maxTxs: 20_000, maxBytes: 64 * 1024 * 1024, maxPerSender: 256 },
-  storage: { sync: true },
+  storage: { sync: true, keepFrames: DEFAULT_KEEP_FRAMES },
   log: { level: 'info', format: 'json' },
 }
 
@@ -132,6 +140,7 @@ export function validateConfig(c: NodeConfig): NodeConfig {
   checkInt(c.mempool.maxBytes, 'mempool.maxBytes', 1024, 16 * 1024 * 1024 * 1024)
   checkInt(c.mempool.maxPerSender, 'mempool.maxPerSender', 1, 1_000_000)
   check(typeof c.storage.sync === 'boolean', 'storage.sync', 'must be true or false')
+  checkInt(c.storage.keepFrames, 'storage.keepFrames', 0, Number.MAX_SAFE_INTEGER)
   check(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(c.log.level), 'log.level', 'must be one of trace debug info warn error fatal silent')
   check(['json', 'pretty'].includes(c.log.format), 'log.format', 'must be json or pretty')
   return c

@@ -86,6 +86,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       validatorSeeds: [keys.validatorSeed],
       accountSeeds: [keys.accountSeed],
       sync: config.storage.sync,
+      keepFrames: config.storage.keepFrames,
       mempool: config.mempool,
     })
     const entity = server.entity(server.entityIds()[0]!)!

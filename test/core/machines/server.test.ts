@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type Bytes, fromHex, toHex, utf8 } from '../../../packages/core/src/bytes.ts'
+import { isCoreError } from '../../../packages/core/src/errors.ts'
 import { signBls } from '../../../packages/core/src/crypto/bls.ts'
 import { SignatureKind } from '../../../packages/core/src/crypto/domain.ts'
 import { encodeCommit, encodeBlock, encodeVote, voteSigningMessage } from '../../../packages/core/src/codec/objects.ts'
@@ -8,6 +9,7 @@ import { encodeRlp, encodeString, encodeUint } from '../../../packages/core/src/
 import { encodeCounterAdd, encodeKvSet } from '../../../packages/core/src/machines/payloads.ts'
 import { type ServerOutput, Server, encodeServerInput, loadVotedBlocks, readFrames } from '../../../packages/core/src/machines/server.ts'
 import { MemoryStore } from '../../../packages/core/src/storage/memory.ts'
+import { PREFIX_FRAME, prefixRange } from '../../../packages/core/src/storage/schema.ts'
 import { TxKind, VoteStep } from '../../../packages/core/src/types/chain.ts'
 import { makeChain, seed } from '../../fixtures/chain.ts'
 
@@ -215,6 +217,63 @@ test('after a failed write the server stops taking inputs (fail-stop)', async ()
     again = err
   }
   assert.ok(again, 'it stays stopped: a restart recovers from what is on disk')
+})
+
+/** Frame heights in the index and the number of frame bodies, read straight from the store. */
+async function storedFrames(store: MemoryStore): Promise<{ heights: number[]; bodies: number }> {
+  const heights: number[] = []
+  for await (const f of readFrames(store)) heights.push(f.height)
+  let bodies = 0
+  for await (const _ of store.iterate(prefixRange(new Uint8Array([PREFIX_FRAME])))) bodies++
+  return { heights, bodies }
+}
+
+/** Seals `n` frames, each with one own input. */
+async function sealMany(server: Server, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    server.receive(encodeServerInput([], [own(1)]))
+    await server.seal(2000 + i)
+  }
+}
+
+test('keepFrames: each seal deletes the frame leaving the window, index and body, and nothing else', async () => {
+  const store = new MemoryStore()
+  const server = await Server.open({ ...options(store), keepFrames: 5 })
+  await drive(server)
+  await sealMany(server, 17)
+  assert.is(server.frameHeight, 20)
+  assert.equal(await storedFrames(store), { heights: [16, 17, 18, 19, 20], bodies: 5 })
+  // the block committed in frame 2 and the state are untouched; a reopen restores exactly
+  const reopened = await Server.open({ ...options(store), keepFrames: 5 })
+  assert.is(toHex(reopened.stateHash()), toHex(server.stateHash()))
+  assert.is(reopened.ownCounter, 5 + 17)
+  assert.is(reopened.entity(chain.entity)!.tip.height, 1)
+  await sealMany(reopened, 1)
+  assert.equal(await storedFrames(store), { heights: [17, 18, 19, 20, 21], bodies: 5 })
+  // the frames kept still chain to one another
+  const kept = []
+  for await (const f of readFrames(store)) kept.push(f)
+  for (let i = 1; i < kept.length; i++) assert.is(toHex(kept[i]!.prevHash!), toHex(kept[i - 1]!.hash))
+})
+
+test('keepFrames: a log kept whole is trimmed when the node opens with a window, and 0 keeps everything', async () => {
+  const store = new MemoryStore()
+  const server = await Server.open(options(store))
+  await sealMany(server, 30)
+  assert.equal((await storedFrames(store)).bodies, 30, 'the default keeps every frame')
+  const trimmed = await Server.open({ ...options(store), keepFrames: 4 })
+  assert.equal(await storedFrames(store), { heights: [27, 28, 29, 30], bodies: 4 })
+  assert.is(toHex(trimmed.stateHash()), toHex(server.stateHash()))
+  const all = await Server.open({ ...options(store), keepFrames: 0 })
+  await sealMany(all, 3)
+  assert.equal(await storedFrames(store), { heights: [27, 28, 29, 30, 31, 32, 33], bodies: 7 })
+  for (const bad of [-1, 1.5, Number.NaN]) {
+    const outcome = await Server.open({ ...options(store), keepFrames: bad }).then(
+      () => 'accepted',
+      (err: unknown) => (isCoreError(err) ? err.code : String(err)),
+    )
+    assert.is(outcome, 'SERVER_BAD_INPUT', `keepFrames ${bad}`)
+  }
 })
 
 test.run()

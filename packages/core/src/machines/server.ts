@@ -13,7 +13,7 @@ import { type RlpItem, asBytes, asList, asString, asUint, decodeRlp, encodeRlp, 
 import { type ServerFrame, decodeVote, encodeFrame, encodeTx } from '../codec/objects.ts'
 import { MAX_FRAME_BYTES, MAX_SERVER_INPUT_BYTES } from '../limits.ts'
 import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
-import { frameHeightKey, frameKey, prefixRange, serverRootKey } from '../storage/schema.ts'
+import { PREFIX_FRAME_HEIGHT, frameHeightKey, frameKey, prefixRange, serverRootKey } from '../storage/schema.ts'
 import { mempoolKey, votedBlockKey } from './server-store.ts'
 import type { Transaction, Vote, VoteStep } from '../types/chain.ts'
 import { EntityMachine } from './entity.ts'
@@ -23,6 +23,8 @@ import { AccountSigner, ValidatorSigner } from './signer.ts'
 
 /** Inputs of the frame being filled; half the frame limit leaves room for the blocks they commit. */
 const MAX_OPEN_FRAME_BYTES = MAX_FRAME_BYTES / 2
+/** Deletions per batch when open() trims a long frame log. */
+const TRIM_BATCH_OPS = 2_000
 
 export type ServerOutput =
   | { type: 'tx.admitted'; entity: Bytes; hash: Bytes }
@@ -45,6 +47,12 @@ export interface ServerOptions {
   sync?: boolean
   /** Limits of every entity's mempool. */
   mempool?: Partial<MempoolConfig>
+  /**
+   * Frames kept in the log: each seal deletes the frame this many heights back, in the same
+   * batch, and open() trims a longer log. 0 (the default) keeps every frame, which a replay from
+   * genesis needs; recovery needs none of them (the root and the state are written with each).
+   */
+  keepFrames?: number
 }
 
 type Machine = { kind: 'entity'; m: EntityMachine } | { kind: 'validator'; m: ValidatorSigner } | { kind: 'account'; m: AccountSigner }
@@ -53,6 +61,7 @@ export class Server {
   readonly id: Bytes
   private readonly store: KeyValueStore
   private readonly sync: boolean
+  private readonly keepFrames: number
   private readonly machines = new Map<string, Machine>()
   private counter = 0
   private height = 0
@@ -74,6 +83,8 @@ export class Server {
     this.id = options.id
     this.store = options.store
     this.sync = options.sync ?? true
+    this.keepFrames = options.keepFrames ?? 0
+    if (!Number.isSafeInteger(this.keepFrames) || this.keepFrames < 0) throw new CoreError(ErrorCode.ServerBadInput, `keepFrames must be an integer >= 0, got ${options.keepFrames}`)
   }
 
   /** Opens the server over `store`: restored exactly from its root if it has one, else fresh. */
@@ -95,8 +106,25 @@ export class Server {
     }
     const root = await options.store.get(serverRootKey(options.id))
     if (root !== undefined) server.restore(root)
+    await server.trimFrames()
     await server.reloadMempools()
     return server
+  }
+
+  /** Deletes the frames older than the retained window (after keepFrames was lowered, or first set). */
+  private async trimFrames(): Promise<void> {
+    const below = this.height - this.keepFrames + 1
+    if (this.keepFrames === 0 || below <= 1) return
+    const range = prefixRange(new Uint8Array([PREFIX_FRAME_HEIGHT]))
+    let ops: BatchOp[] = []
+    for await (const [key, hash] of this.store.iterate({ ...range, lt: frameHeightKey(below) })) {
+      ops.push({ type: 'del', key }, { type: 'del', key: frameKey(hash) })
+      if (ops.length >= TRIM_BATCH_OPS) {
+        await this.store.batch(ops)
+        ops = []
+      }
+    }
+    if (ops.length > 0) await this.store.batch(ops)
   }
 
   /**
@@ -354,7 +382,15 @@ export class Server {
     this.pendingOps = []
     this.height = frame.height
     this.prevHash = hash
-    const write = this.writing.then(() => this.store.batch(ops, { sync: this.sync }))
+    const expired = this.keepFrames > 0 ? frame.height - this.keepFrames : 0
+    const write = this.writing.then(async () => {
+      // The frame leaving the window goes in the same batch as the one entering it.
+      if (expired >= 1) {
+        const old = await this.store.get(frameHeightKey(expired))
+        if (old !== undefined) ops.push({ type: 'del', key: frameHeightKey(expired) }, { type: 'del', key: frameKey(old) })
+      }
+      await this.store.batch(ops, { sync: this.sync })
+    })
     this.writing = write.catch((err: Error) => {
       this.broken = new CoreError(ErrorCode.StorageCorrupt, `a frame write failed, the server stopped: ${err.message}`)
     })
