@@ -30,3 +30,12 @@ export function duration(ms: number): string {
   if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
   return `${Math.floor(s / 86400)}d${String(Math.floor((s % 86400) / 3600)).padStart(2, '0')}h`
 }
+
+/** A time in the machine's time zone as ISO 8601 with its offset: 2025-06-01T14:03:09+02:00. */
+export function localTime(ms: number): string {
+  const d = new Date(ms)
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+  const offset = -d.getTimezoneOffset()
+  const zone = `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`
+  return `${pad(d.getFullYear(), 4)}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${zone}`
+}

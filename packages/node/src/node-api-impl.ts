@@ -1,5 +1,5 @@
 // The node as the HTTP API sees it (api/node-api.ts): read views of the chain, state, peers and
-// mempool, and the few writes an operator makes (submit a transaction, connect a peer). Bytes
+// mempool, and the few writes an operator makes (submit a transaction, connect or ban a peer). Bytes
 // leave as hex; every error an API caller can cause is an ApiError with its HTTP status.
 
 import type { EventEmitter } from 'node:events'
@@ -28,13 +28,18 @@ import {
   txHash,
   utf8,
 } from '@p2pnode/core'
+import { peerIdFromString } from '@libp2p/peer-id'
 import type { LoadedHome } from './home/home.ts'
 import type { Network } from './network/network.ts'
+import { NetworkErrorCode, isNetworkError } from './network/errors.ts'
 import type { ConsensusLoop } from './consensus/loop.ts'
 import type { Syncer } from './sync/syncer.ts'
 import type { TxBatches } from './gossip/tx-batches.ts'
+import { ApiErrorCode } from './api/errors.ts'
 import {
   ApiError,
+  type BanOptions,
+  type BanView,
   type BlockView,
   type EntityView,
   type KvView,
@@ -44,6 +49,7 @@ import {
   type StatusView,
   type SubmitResult,
   type TxStatusView,
+  DEFAULT_BAN_REASON,
 } from './api/node-api.ts'
 import { verdictFor } from './gossip/verdicts.ts'
 
@@ -70,6 +76,18 @@ function text(bytes: Bytes): string | null {
     return fromUtf8(bytes)
   } catch {
     return null
+  }
+}
+
+/**
+ * The peer id as libp2p prints it (base58btc), which is how the ban list and the connection
+ * gater key peers: a CID form of the same id must ban the same peer.
+ */
+function canonicalPeerId(peerId: string): string {
+  try {
+    return peerIdFromString(peerId).toString()
+  } catch (err) {
+    throw new ApiError(400, ApiErrorCode.BadPeerId, `${peerId} is not a peer id: ${(err as Error).message}`)
   }
 }
 
@@ -142,6 +160,8 @@ export class NodeApiImpl implements NodeApi {
     try {
       return { peerId: await this.p.network.connect(multiaddr) }
     } catch (err) {
+      // a banned peer is the node's own refusal, not a failed dial
+      if (isNetworkError(err, NetworkErrorCode.PeerBanned)) throw new ApiError(409, ApiErrorCode.PeerBanned, `${String(err.data['peerId'])} is banned; unban it first`)
       throw new ApiError(400, 'CONNECT_FAILED', `cannot connect to ${multiaddr}: ${(err as Error).message}`)
     }
   }
@@ -149,6 +169,24 @@ export class NodeApiImpl implements NodeApi {
   async disconnect(peerId: string): Promise<void> {
     if (!this.p.network.peers().some((p) => p.peerId === peerId)) throw new ApiError(404, 'PEER_NOT_CONNECTED', `not connected to ${peerId}`)
     await this.p.network.disconnect(peerId)
+  }
+
+  bans(): BanView[] {
+    return this.p.network.banned().map(({ peerId, until, reason }) => ({ peerId, until, reason }))
+  }
+
+  async ban(peerId: string, options: BanOptions): Promise<BanView> {
+    const { network } = this.p
+    const id = canonicalPeerId(peerId)
+    if (id === network.peerId) throw new ApiError(400, ApiErrorCode.CannotBanSelf, 'a node cannot ban its own peer id')
+    const minutes = options.minutes ?? network.config.banMinutes
+    const { until, reason } = await network.ban(id, options.reason ?? DEFAULT_BAN_REASON, minutes * 60_000)
+    return { peerId: id, until, reason }
+  }
+
+  unban(peerId: string): void {
+    const id = canonicalPeerId(peerId)
+    if (!this.p.network.unban(id)) throw new ApiError(404, ApiErrorCode.BanNotFound, `${id} is not banned`)
   }
 
   async block(id: number | string): Promise<BlockView | null> {

@@ -189,6 +189,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       syncer.forget(peerId)
       emit({ type: 'peer:disconnect', peerId })
     })
+    network.on('peer:banned', (ban) => {
+      emit({ type: 'peer:banned', peerId: ban.peerId, until: ban.until, reason: ban.reason })
+    })
 
     await network.start()
     started.push({ name: 'network', stop: () => network.stop() })

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ApiError } from '../../../packages/node/src/api/node-api.ts'
+import { ApiError, MAX_BAN_MINUTES, MAX_BAN_REASON_CHARS } from '../../../packages/node/src/api/node-api.ts'
 import { NodeMetrics } from '../../../packages/node/src/metrics/metrics.ts'
 import { ACCOUNT } from './stand-in.ts'
 import { TOKEN, errorOf, startApi } from './helpers.ts'
@@ -95,6 +95,18 @@ test('400 for malformed JSON, bad hex, bad params and unknown fields, before the
       ['GET', `/kv/${ACCOUNT}`, undefined],
       ['GET', '/kv?limit=0', undefined],
       ['DELETE', '/peers/bad-peer!', undefined],
+      ['POST', '/bans', {}],
+      ['POST', '/bans', { peerId: 'bad-peer!' }],
+      ['POST', '/bans', { peerId: '12D3KooWPeerA', minutes: 0 }],
+      ['POST', '/bans', { peerId: '12D3KooWPeerA', minutes: -5 }],
+      ['POST', '/bans', { peerId: '12D3KooWPeerA', minutes: 1.5 }],
+      ['POST', '/bans', { peerId: '12D3KooWPeerA', minutes: MAX_BAN_MINUTES + 1 }],
+      ['POST', '/bans', { peerId: '12D3KooWPeerA', minutes: 'soon' }],
+      ['POST', '/bans', { peerId: '12D3KooWPeerA', reason: '' }],
+      ['POST', '/bans', { peerId: '12D3KooWPeerA', reason: 'x'.repeat(MAX_BAN_REASON_CHARS + 1) }],
+      ['POST', '/bans', { peerId: '12D3KooWPeerA', reason: 'two\nlines' }],
+      ['POST', '/bans', { peerId: '12D3KooWPeerA', extra: 1 }],
+      ['DELETE', '/bans/bad-peer!', undefined],
     ]
     for (const [method, path, body] of cases) {
       const e = await errorOf(await api.call(method, path, body))
@@ -103,6 +115,7 @@ test('400 for malformed JSON, bad hex, bad params and unknown fields, before the
     }
     assert.is(api.node.submitted.length, 0, 'nothing reached the node')
     assert.is(api.node.connected.length, 0, 'nothing reached the node')
+    assert.is(api.node.banList.size, 0, 'nothing reached the node')
     await assertServing(api)
   } finally {
     await api.stop()

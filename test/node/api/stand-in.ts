@@ -5,6 +5,8 @@
 import { EventEmitter } from 'node:events'
 import {
   ApiError,
+  type BanOptions,
+  type BanView,
   type BlockView,
   type EntityView,
   type KvView,
@@ -43,6 +45,7 @@ export class StandInNode implements NodeApi {
   readonly submitted: string[] = []
   readonly connected: string[] = []
   readonly disconnected: string[] = []
+  readonly banList = new Map<string, BanView>()
   readonly kv = new Map<string, string>([[`${ACCOUNT}/greeting`, Buffer.from('hello').toString('hex')]])
   healthNow: ReturnType<NodeApi['health']> = { status: 'ok' }
   /** Thrown by submitTransaction and status when set. */
@@ -92,6 +95,21 @@ export class StandInNode implements NodeApi {
   async disconnect(peerId: string): Promise<void> {
     if (peerId === 'unknownPeer') throw new ApiError(404, 'PEER_NOT_FOUND', 'not connected to unknownPeer')
     this.disconnected.push(peerId)
+  }
+
+  bans(): BanView[] {
+    return [...this.banList.values()]
+  }
+
+  async ban(peerId: string, options: BanOptions): Promise<BanView> {
+    if (peerId === '12D3KooWStandIn') throw new ApiError(400, 'CANNOT_BAN_SELF', 'a node cannot ban its own peer id')
+    const ban = { peerId, until: 1_700_000_000_000 + (options.minutes ?? 30) * 60_000, reason: options.reason ?? 'banned by operator' }
+    this.banList.set(peerId, ban)
+    return ban
+  }
+
+  unban(peerId: string): void {
+    if (!this.banList.delete(peerId)) throw new ApiError(404, 'BAN_NOT_FOUND', `${peerId} is not banned`)
   }
 
   async block(id: number | string): Promise<BlockView | null> {

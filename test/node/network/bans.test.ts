@@ -31,6 +31,29 @@ test('a shorter second ban never cuts a running one short', () => {
   assert.is(bans.list()[0]?.reason, 'long')
 })
 
+test('an explicit replace shortens or lengthens a running ban', () => {
+  let now = 0
+  const bans = new BanList(() => now)
+  bans.ban(ID, 60_000, 'long')
+  const shorter = bans.ban(ID, 1_000, 'operator', { replace: true })
+  assert.equal(shorter, { peerId: ID, until: 1_000, reason: 'operator' })
+  assert.equal(bans.find(ID), shorter)
+  now = 1_000
+  assert.is(bans.isBanned(ID), false)
+})
+
+test('unban lifts a running ban and reports whether there was one', () => {
+  let now = 0
+  const bans = new BanList(() => now)
+  assert.is(bans.unban(ID), false, 'nothing to lift')
+  bans.ban(ID, 1_000, 'test')
+  assert.is(bans.unban(ID), true)
+  assert.is(bans.isBanned(ID), false)
+  bans.ban(ID, 1_000, 'test')
+  now = 1_000
+  assert.is(bans.unban(ID), false, 'an expired ban is no ban')
+})
+
 test('penalty points add up and halve every half-life', () => {
   let now = 0
   const bans = new BanList(() => now)

@@ -1,5 +1,6 @@
 // Commands that talk to a running node through its API (the client loads no libp2p).
 import type { Command } from 'commander'
+import { registerBans } from './bans.ts'
 import { registerBlock } from './block.ts'
 import { registerKv } from './kv.ts'
 import { registerPeers } from './peers.ts'
@@ -11,6 +12,7 @@ export function registerApiCommands(program: Command): void {
   const before = new Set(program.commands)
   registerStatus(program)
   registerPeers(program)
+  registerBans(program)
   registerTx(program)
   registerKv(program)
   registerBlock(program)

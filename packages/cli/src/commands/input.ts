@@ -5,6 +5,14 @@ import { type Bytes, fromHex } from '@p2pnode/core'
 import { ExitCode, fail } from '../errors.ts'
 
 const HEX = /^(?:0x)?((?:[0-9a-fA-F]{2})*)$/
+// A peer id as libp2p prints it: base58btc (12D3KooW…, Qm…) or a base32 CID (b…).
+const PEER_ID = /^(?:[1-9A-HJ-NP-Za-km-z]{40,100}|b[a-z2-7]{50,100})$/
+
+/** A peer id, checked for its shape only (the node decodes it). */
+export function parsePeerId(value: string, hint = 'p2pnode peers --json lists the connected peers with their ids'): string {
+  if (!PEER_ID.test(value)) fail(ExitCode.BadInput, `"${value}" is not a peer id`, hint)
+  return value
+}
 
 /** A whole number in 0..MAX_SAFE_INTEGER. */
 export function parseCount(value: string, name: string, min = 0): number {

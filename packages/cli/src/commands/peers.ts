@@ -7,9 +7,7 @@ import { call, connect } from '../client.ts'
 import { CliError, ExitCode, fail } from '../errors.ts'
 import type { GlobalOptions } from '../options.ts'
 import { duration, printJson, printTable, shortId } from '../output.ts'
-
-// A peer id as libp2p prints it: base58btc (12D3KooW…, Qm…) or a base32 CID (b…).
-const PEER_ID = /^(?:[1-9A-HJ-NP-Za-km-z]{40,100}|b[a-z2-7]{50,100})$/
+import { parsePeerId } from './input.ts'
 
 export function registerPeers(program: Command): void {
   program
@@ -58,6 +56,9 @@ export function registerPeers(program: Command): void {
         if (err instanceof CliError && err.code === 'CONNECT_FAILED') {
           fail(ExitCode.PeerUnreachable, `the node could not connect to ${address}: ${err.message.replace(/^cannot connect to \S+: /, '')}`, 'check that the peer runs and that its port is reachable from this node (firewall, announce address)', 'CONNECT_FAILED')
         }
+        if (err instanceof CliError && err.code === 'PEER_BANNED') {
+          fail(ExitCode.Refused, `the node refuses ${address}: the peer is banned`, 'p2pnode bans lists the bans; p2pnode unban PEERID lifts one', err.code)
+        }
         throw err
       })
       if (opts.json) return printJson({ peerId: result.peerId, addr: address })
@@ -71,7 +72,7 @@ export function registerPeers(program: Command): void {
     .addHelpText('after', '\nExamples:\n  p2pnode disconnect 12D3KooWRm…\n\nExit code 6 when the node is not connected to that peer.')
     .action(async (peerId: string, _options, command: Command) => {
       const opts = command.optsWithGlobals<GlobalOptions>()
-      if (!PEER_ID.test(peerId)) fail(ExitCode.BadInput, `"${peerId}" is not a peer id`, 'p2pnode peers --json lists the connected peers with their ids')
+      parsePeerId(peerId)
       const node = await connect(opts)
       await call(node, (c) => c.disconnect(peerId))
       if (opts.json) return printJson({ peerId, disconnected: true })

@@ -4,6 +4,8 @@
 // error, NODE_UNREACHABLE when nothing answers, TIMEOUT when it answers too slowly.
 
 import type {
+  BanOptions,
+  BanView,
   BlockView,
   EntityView,
   KvView,
@@ -14,6 +16,9 @@ import type {
   SubmitResult,
   TxStatusView,
 } from './node-api.ts'
+
+// The ban limits, for callers (the CLI) that check input before sending it.
+export { DEFAULT_BAN_REASON, MAX_BAN_MINUTES, MAX_BAN_REASON_CHARS } from './node-api.ts'
 
 export const DEFAULT_CLIENT_TIMEOUT_MS = 10_000
 
@@ -81,6 +86,20 @@ export class Client {
 
   async disconnect(peerId: string): Promise<void> {
     await this.request('DELETE', `/peers/${encodeURIComponent(peerId)}`)
+  }
+
+  async bans(): Promise<BanView[]> {
+    return (await this.request<{ bans: BanView[] }>('GET', '/bans')).bans
+  }
+
+  /** Bans a peer for `minutes` (default the node's p2p.banMinutes), replacing a ban it has. */
+  async ban(peerId: string, options: BanOptions = {}): Promise<BanView> {
+    return (await this.request<{ ban: BanView }>('POST', '/bans', { peerId, ...options })).ban
+  }
+
+  /** Lifts a ban; ClientError 404 BAN_NOT_FOUND when the peer is not banned. */
+  async unban(peerId: string): Promise<void> {
+    await this.request('DELETE', `/bans/${encodeURIComponent(peerId)}`)
   }
 
   /** By height or hash; null when the node has no such block. */

@@ -12,6 +12,12 @@ export const ApiErrorCode = {
   Unauthorized: 'UNAUTHORIZED',
   NotFound: 'NOT_FOUND',
   BlockNotFound: 'BLOCK_NOT_FOUND',
+  /** A string that passes the peer id pattern but does not decode as one. */
+  BadPeerId: 'BAD_PEER_ID',
+  CannotBanSelf: 'CANNOT_BAN_SELF',
+  BanNotFound: 'BAN_NOT_FOUND',
+  /** POST /peers to a banned peer (409). */
+  PeerBanned: 'PEER_BANNED',
   BodyTooLarge: 'BODY_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   RateLimited: 'RATE_LIMITED',

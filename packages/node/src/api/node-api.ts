@@ -43,6 +43,25 @@ export interface PeerView {
   score: number
 }
 
+/** A peer the node refuses, in both directions, until `until` (milliseconds since the epoch). */
+export interface BanView {
+  peerId: string
+  until: number
+  reason: string
+}
+
+/** Longest ban an operator may ask for: seven years, in minutes. */
+export const MAX_BAN_MINUTES = 7 * 24 * 60 * 365
+export const MAX_BAN_REASON_CHARS = 200
+export const DEFAULT_BAN_REASON = 'banned by operator'
+
+export interface BanOptions {
+  /** Default: the node's `p2p.banMinutes`. */
+  minutes?: number
+  /** Default: DEFAULT_BAN_REASON. */
+  reason?: string
+}
+
 export interface TxView {
   hash: string
   nonce: number
@@ -122,6 +141,7 @@ export type NodeEvent =
   | { type: 'block'; height: number; hash: string; txs: number; time: number }
   | { type: 'peer:connect'; peerId: string; addr: string }
   | { type: 'peer:disconnect'; peerId: string }
+  | { type: 'peer:banned'; peerId: string; until: number; reason: string }
   | { type: 'rejected'; source: 'gossip' | 'api' | 'sync'; code: string; from?: string; topic?: string }
   | { type: 'sync'; syncing: boolean; height: number; target: number }
 
@@ -130,8 +150,18 @@ export interface NodeApi {
   /** 'ok' in sync and connected, 'syncing' while catching up, 'down' when it cannot make progress. */
   health(): { status: 'ok' | 'syncing' | 'down'; reason?: string }
   peers(): PeerView[]
+  /** ApiError 400 CONNECT_FAILED when the dial fails, 409 PEER_BANNED for a banned peer. */
   connect(multiaddr: string): Promise<PeerView | { peerId: string }>
   disconnect(peerId: string): Promise<void>
+  /** Peers banned now, by the operator or for misbehaviour. */
+  bans(): BanView[]
+  /**
+   * Bans a peer (disconnecting it), replacing any ban it has; ApiError 400 BAD_PEER_ID for a
+   * string that is no peer id, 400 CANNOT_BAN_SELF for the node's own.
+   */
+  ban(peerId: string, options: BanOptions): Promise<BanView>
+  /** Lifts a ban; ApiError 404 BAN_NOT_FOUND when the peer is not banned. */
+  unban(peerId: string): void
   /** By height or 64-hex hash; null when unknown. */
   block(id: number | string): Promise<BlockView | null>
   /** Up to `limit` blocks from `from` to `to` inclusive. */

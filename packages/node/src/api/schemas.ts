@@ -3,7 +3,7 @@
 // would refuse for size alone.
 
 import { MAX_KV_KEY, MAX_TX_BYTES, MAX_TX_PAYLOAD, TX_KINDS } from '@p2pnode/core'
-import { MAX_SUBMIT_BATCH } from './node-api.ts'
+import { MAX_BAN_MINUTES, MAX_BAN_REASON_CHARS, MAX_SUBMIT_BATCH } from './node-api.ts'
 
 /** Whole bytes as hex, either case, no 0x. */
 export const HEX_PATTERN = '^(?:[0-9a-fA-F]{2})*$'
@@ -81,6 +81,18 @@ export const peerIdParams = {
   type: 'object',
   required: ['peerId'],
   properties: { peerId: { type: 'string', pattern: PEER_ID_PATTERN } },
+} as const
+
+export const banBody = {
+  type: 'object',
+  required: ['peerId'],
+  additionalProperties: false,
+  properties: {
+    peerId: { type: 'string', pattern: PEER_ID_PATTERN },
+    minutes: { type: 'integer', minimum: 1, maximum: MAX_BAN_MINUTES },
+    // no control characters: the reason goes into logs and the CLI's tables line by line
+    reason: { type: 'string', minLength: 1, maxLength: MAX_BAN_REASON_CHARS, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
+  },
 } as const
 
 export const kvGetQuery = {

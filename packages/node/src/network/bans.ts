@@ -1,6 +1,10 @@
 // Who the node refuses to talk to, and until when. A ban covers a peer id; the connection
 // gater consults it for dials both ways. Penalty points (from `penalize`) live here too: they
 // feed gossipsub's application score (P5) and halve every PENALTY_HALF_LIFE_MS.
+//
+// Bans outlive a restart through a BanStore (ban-file.ts: `<dataDir>/bans.json`); without one the
+// list lives in memory only, as unit tests want. Penalties are never saved: they decay in
+// minutes, and a restart is a fresh start for a peer that was not banned.
 
 import type { ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -9,8 +13,24 @@ export const PENALTY_HALF_LIFE_MS = 5 * 60_000
 
 export interface Ban {
   peerId: string
+  /** Milliseconds since the epoch. */
   until: number
   reason: string
+}
+
+export interface BanOptions {
+  /** Replace a running ban even with a shorter one (an operator's explicit duration). */
+  replace?: boolean
+}
+
+/** Where a BanList keeps its bans between runs. Neither method throws. */
+export interface BanStore {
+  /** Every saved ban, expired ones included; none when there is nothing (usable) saved. */
+  load(): Promise<Ban[]>
+  /** Schedules saving this list; saves are serialized and may be coalesced. */
+  save(bans: readonly Ban[]): void
+  /** Resolves once every save scheduled so far is on disk (or has failed and been logged). */
+  flush(): Promise<void>
 }
 
 interface Penalty {
@@ -22,37 +42,82 @@ export class BanList {
   private readonly bans = new Map<string, Ban>()
   private readonly penalties = new Map<string, Penalty>()
   private readonly now: () => number
+  private readonly store: BanStore | undefined
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = Date.now, store?: BanStore) {
     this.now = now
+    this.store = store
   }
 
-  ban(peerId: string, durationMs: number, reason: string): Ban {
+  /** Loads the saved bans, dropping expired ones; returns how many are in force. */
+  async load(): Promise<number> {
+    if (this.store == null) return 0
+    const now = this.now()
+    let expired = 0
+    for (const ban of await this.store.load()) {
+      if (ban.until <= now) {
+        expired++
+        continue
+      }
+      const existing = this.bans.get(ban.peerId)
+      if (existing == null || existing.until < ban.until) this.bans.set(ban.peerId, { ...ban })
+    }
+    if (expired > 0) this.save()
+    return this.bans.size
+  }
+
+  /**
+   * Bans a peer for `durationMs` and returns the ban in force. A second offence never shortens
+   * a running ban; `replace` (an operator's explicit duration) does, or lengthens it.
+   */
+  ban(peerId: string, durationMs: number, reason: string, options: BanOptions = {}): Ban {
     const until = this.now() + durationMs
-    const existing = this.bans.get(peerId)
-    // a second offence never shortens a ban already running
-    const ban = existing != null && existing.until > until ? existing : { peerId, until, reason }
-    this.bans.set(peerId, ban)
+    const existing = this.find(peerId)
     this.penalties.delete(peerId)
+    if (existing != null && existing.until >= until && options.replace !== true) return existing
+    const ban = { peerId, until, reason }
+    this.bans.set(peerId, ban)
+    this.save()
     return ban
   }
 
-  isBanned(peerId: string): boolean {
+  /** The peer's ban in force, if any. */
+  find(peerId: string): Ban | undefined {
     const ban = this.bans.get(peerId)
-    if (ban == null) return false
-    if (ban.until > this.now()) return true
+    if (ban == null) return undefined
+    if (ban.until > this.now()) return ban
     this.bans.delete(peerId)
-    return false
+    this.save()
+    return undefined
   }
 
+  isBanned(peerId: string): boolean {
+    return this.find(peerId) != null
+  }
+
+  /** Lifts a ban; false if the peer was not banned. */
   unban(peerId: string): boolean {
-    return this.bans.delete(peerId)
+    if (this.find(peerId) == null) return false
+    this.bans.delete(peerId)
+    this.save()
+    return true
   }
 
   list(): Ban[] {
     const now = this.now()
-    for (const [id, ban] of this.bans) if (ban.until <= now) this.bans.delete(id)
+    let expired = 0
+    for (const [id, ban] of this.bans) {
+      if (ban.until > now) continue
+      this.bans.delete(id)
+      expired++
+    }
+    if (expired > 0) this.save()
     return [...this.bans.values()]
+  }
+
+  /** Resolves once every change so far is saved (at once without a store). Never throws. */
+  async flush(): Promise<void> {
+    await this.store?.flush()
   }
 
   /** Adds penalty points; returns the decayed total now. */
@@ -86,5 +151,9 @@ export class BanList {
       denyInboundEncryptedConnection: async (peerId: PeerId, _conn: MultiaddrConnection) => denied(peerId),
       denyOutboundEncryptedConnection: async (peerId: PeerId, _conn: MultiaddrConnection) => denied(peerId),
     }
+  }
+
+  private save(): void {
+    this.store?.save([...this.bans.values()])
   }
 }

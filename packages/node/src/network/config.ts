@@ -28,7 +28,7 @@ export interface NetworkConfig {
   mdns: boolean
   /** How long a banned peer stays disconnected and refused. */
   banMinutes: number
-  /** Directory of the node key (`node-key`) and the peer store (`peers/`). */
+  /** Directory of the node key (`node-key`), the peer store (`peers/`) and the bans (`bans.json`). */
   dataDir: string
   /**
    * Addresses the DHT keeps: 'all' (default; works on loopback, LANs and public hosts), 'private'

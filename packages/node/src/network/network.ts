@@ -1,6 +1,6 @@
 // The face of the network layer: what the node uses to find peers, gossip, and ask peers for
-// data. It owns the libp2p node, the peer store's database, the ban list and the dialer, and
-// starts and stops them in order.
+// data. It owns the libp2p node, the peer store's database, the ban list (saved in
+// <dataDir>/bans.json) and the dialer, and starts and stops them in order.
 
 import { EventEmitter } from 'node:events'
 import { mkdir } from 'node:fs/promises'
@@ -9,6 +9,7 @@ import type { IdentifyResult, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
+import { BANS_FILE, BanFile } from './ban-file.ts'
 import { BanList } from './bans.ts'
 import type { Ban } from './bans.ts'
 import { validateNetworkConfig } from './config.ts'
@@ -75,7 +76,10 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.dialer = new Dialer(libp2p, config.minConnections, bans, log.child({ part: 'dialer' }))
   }
 
-  /** Validates the config, loads (or creates) the node key, opens the peer store. Not started. */
+  /**
+   * Validates the config, loads (or creates) the node key, opens the peer store, loads the bans
+   * saved in <dataDir>/bans.json. Not started.
+   */
   static async create(config: NetworkConfig, options: NetworkOptions = {}): Promise<Network> {
     validateNetworkConfig(config)
     const log = (options.logger ?? silentLogger).child({ module: 'network' })
@@ -84,8 +88,11 @@ export class Network extends EventEmitter<NetworkEvents> {
     await mkdir(storeDir, { recursive: true })
     const datastore = new LevelDatastore(storeDir)
     await datastore.open()
-    const bans = new BanList()
+    const bansFile = join(config.dataDir, BANS_FILE)
+    const bans = new BanList(Date.now, new BanFile(bansFile, log.child({ part: 'bans' })))
     try {
+      const loaded = await bans.load()
+      if (loaded > 0) log.info({ bans: loaded, file: bansFile }, 'bans loaded')
       const libp2p = await buildLibp2p({
         config,
         privateKey,
@@ -96,6 +103,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       })
       return new Network(config, libp2p, datastore, bans, log)
     } catch (err) {
+      await bans.flush()
       await datastore.close()
       throw err
     }
@@ -129,6 +137,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.gossip.stop()
     this.removeListeners()
     await this.libp2p.stop()
+    await this.bans.flush()
     await this.datastore.close()
     if (this.started) this.log.info({ peerId: this.peerId }, 'network stopped')
     this.started = false
@@ -203,20 +212,43 @@ export class Network extends EventEmitter<NetworkEvents> {
   penalize(peerId: string, reason: string, points: number = DEFAULT_PENALTY): void {
     const total = this.bans.addPenalty(peerId, points)
     this.log.debug({ peer: peerId, reason, points, total }, 'peer penalized')
-    if (-total < GRAYLIST_THRESHOLD) void this.ban(peerId, reason)
+    if (-total < GRAYLIST_THRESHOLD) this.autoBan(peerId, reason)
   }
 
-  /** Disconnects a peer and refuses it for banMinutes. */
-  async ban(peerId: string, reason: string): Promise<void> {
-    if (this.bans.isBanned(peerId)) return
-    const ban = this.bans.ban(peerId, this.config.banMinutes * 60_000, reason)
-    this.log.warn({ peer: peerId, reason, until: ban.until }, 'peer banned')
-    this.emit('peer:banned', ban)
-    await this.libp2p.hangUp(peerIdFromString(peerId)).catch(() => {})
+  /**
+   * Disconnects a peer and refuses it; returns the ban in force. Without `durationMs` (the
+   * node's own bans) it lasts banMinutes, and a second offence never shortens a running ban (it
+   * leaves it as it is). An explicit `durationMs` (an operator's) replaces a running ban, longer
+   * or shorter. 'peer:banned' is emitted whenever the ban in force is new or replaced. The ban
+   * is saved to <dataDir>/bans.json before this resolves; a failed save is logged, not thrown.
+   * Throws (before banning anything) on a malformed peer id (libp2p's InvalidParametersError)
+   * or a duration that is not a positive number (RangeError).
+   */
+  async ban(peerId: string, reason: string, durationMs?: number): Promise<Ban> {
+    const id = peerIdFromString(peerId)
+    if (durationMs !== undefined && !(durationMs > 0 && Number.isFinite(durationMs))) {
+      throw new RangeError(`ban duration must be a positive number of milliseconds, got ${durationMs}`)
+    }
+    const before = this.bans.find(peerId)
+    // An automatic re-ban leaves a running ban as it is: the score check runs every second, and
+    // a peer still connected while its hang-up completes must not re-ban (and re-announce) itself.
+    const ban =
+      durationMs !== undefined
+        ? this.bans.ban(peerId, durationMs, reason, { replace: true })
+        : (before ?? this.bans.ban(peerId, this.config.banMinutes * 60_000, reason))
+    if (ban !== before) {
+      this.log.warn({ peer: peerId, reason, until: ban.until, replaced: before != null }, 'peer banned')
+      this.emit('peer:banned', ban)
+    }
+    await Promise.all([this.libp2p.hangUp(id).catch(() => {}), this.bans.flush()])
+    return ban
   }
 
+  /** Lifts a peer's ban (saved like a ban); false if the peer was not banned. */
   unban(peerId: string): boolean {
-    return this.bans.unban(peerId)
+    const lifted = this.bans.unban(peerId)
+    if (lifted) this.log.info({ peer: peerId }, 'peer unbanned')
+    return lifted
   }
 
   banned(): Ban[] {
@@ -239,6 +271,11 @@ export class Network extends EventEmitter<NetworkEvents> {
       throw new NetworkError(NetworkErrorCode.PeerBanned, `peer ${peerId} is banned`, { peerId })
     }
     return request(this.libp2p, peerId, protocol, data, options)
+  }
+
+  /** The node's own bans (score, penalties, foreign network): fire and forget, never throw. */
+  private autoBan(peerId: string, reason: string): void {
+    this.ban(peerId, reason).catch((err: unknown) => this.log.warn({ err, peer: peerId, reason }, 'ban failed'))
   }
 
   private removeListeners(): void {
@@ -273,7 +310,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     const id = peerId.toString()
     this.book.setAgent(id, agentVersion)
     if (isForeignNetwork(this.config.network, protocols)) {
-      void this.ban(id, 'runs another p2pnode network')
+      this.autoBan(id, 'runs another p2pnode network')
     }
   }
 
@@ -285,7 +322,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     for (const peerId of this.libp2p.getPeers()) {
       const id = peerId.toString()
       const score = this.gossip.score(id)
-      if (score < GRAYLIST_THRESHOLD) void this.ban(id, `gossip score ${score.toFixed(1)} below ${GRAYLIST_THRESHOLD}`)
+      if (score < GRAYLIST_THRESHOLD) this.autoBan(id, `gossip score ${score.toFixed(1)} below ${GRAYLIST_THRESHOLD}`)
     }
   }
 }

@@ -6,8 +6,11 @@
 // | GET    /health                  | (no token)                       | 200 ok, 206 syncing, 503 down: {status, reason?} |
 // | GET    /status                  |                                  | StatusView                                  |
 // | GET    /peers                   |                                  | {peers: PeerView[]}                         |
-// | POST   /peers                   | {multiaddr}                      | PeerView or {peerId}                        |
+// | POST   /peers                   | {multiaddr}                      | PeerView or {peerId}, 409 PEER_BANNED       |
 // | DELETE /peers/:peerId           |                                  | 204                                         |
+// | GET    /bans                    |                                  | {bans: BanView[]}                           |
+// | POST   /bans                    | {peerId, minutes?, reason?}      | {ban: BanView}, 400 CANNOT_BAN_SELF         |
+// | DELETE /bans/:peerId            |                                  | 204, 404 BAN_NOT_FOUND                      |
 // | GET    /blocks/head             |                                  | BlockView                                   |
 // | GET    /blocks/:id              | id: height or 64-hex hash        | BlockView, 404 BLOCK_NOT_FOUND              |
 // | GET    /blocks?from=&to=        | to defaults to, and is capped at, from + 99 | {blocks: BlockView[]}            |

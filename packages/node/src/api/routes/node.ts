@@ -1,10 +1,10 @@
 // The node itself: health (the one route without a token, for load balancers and systemd
-// watchdogs), status, and its peers.
+// watchdogs), status, its peers, and the peers it bans.
 
 import type { FastifyInstance } from 'fastify'
-import type { NodeApi } from '../node-api.ts'
+import type { BanOptions, NodeApi } from '../node-api.ts'
 import { describeError } from '../errors.ts'
-import { connectBody, peerIdParams } from '../schemas.ts'
+import { banBody, connectBody, peerIdParams } from '../schemas.ts'
 
 const HEALTH_STATUS = { ok: 200, syncing: 206, down: 503 } as const
 
@@ -32,6 +32,18 @@ export function registerNodeRoutes(app: FastifyInstance, node: NodeApi): void {
 
   app.delete<{ Params: { peerId: string } }>('/peers/:peerId', { schema: { params: peerIdParams } }, async (request, reply) => {
     await node.disconnect(request.params.peerId)
+    return reply.code(204).send()
+  })
+
+  app.get('/bans', async () => ({ bans: node.bans() }))
+
+  app.post<{ Body: { peerId: string } & BanOptions }>('/bans', { schema: { body: banBody } }, async (request) => {
+    const { peerId, ...options } = request.body
+    return { ban: await node.ban(peerId, options) }
+  })
+
+  app.delete<{ Params: { peerId: string } }>('/bans/:peerId', { schema: { params: peerIdParams } }, async (request, reply) => {
+    node.unban(request.params.peerId)
     return reply.code(204).send()
   })
 }
