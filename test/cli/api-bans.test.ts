@@ -3,7 +3,7 @@
 
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { Cluster, assertExit, runCli, runJson, waitFor } from './helpers.ts'
+import { type Cluster, assertExit, connectedTo, runCli, runJson, startPair, waitFor } from './helpers.ts'
 
 // a well-formed peer id no node of this test has
 const STRANGER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
@@ -19,13 +19,8 @@ interface BanJson {
   reason: string
 }
 
-async function connectedTo(i: number, j: number): Promise<boolean> {
-  return (await node(i).client.peers()).some((p) => p.peerId === node(j).peerId)
-}
-
 test.before(async () => {
-  cluster = await Cluster.start({ validators: 2 })
-  await waitFor('node0 and node1 connected', () => connectedTo(0, 1))
+  cluster = await startPair()
 })
 test.after(async () => {
   await cluster?.stop()
@@ -70,7 +65,7 @@ test('ban a connected peer, see it in bans, refused by connect; unban it, unban 
   assert.is(ban.reason, 'testing bans')
   assert.ok(ban.until >= before + 5 * 60_000 && ban.until <= Date.now() + 5 * 60_000, `until ${ban.until}`)
   assert.equal(await json<BanJson[]>(0, 'bans'), [ban])
-  await waitFor('node1 disconnected from node0', async () => !(await connectedTo(0, 1)))
+  await waitFor('node1 disconnected from node0', async () => !(await connectedTo(cluster, 0, 1)))
 
   const [table, refused] = await Promise.all([cli(0, 'bans'), cli(0, 'connect', node(1).multiaddr)])
   assertExit(table, 0, 'bans table')
@@ -93,7 +88,7 @@ test('ban a connected peer, see it in bans, refused by connect; unban it, unban 
 
   const back = await json<{ peerId: string }>(0, 'connect', node(1).multiaddr)
   assert.is(back.peerId, peer)
-  await waitFor('node1 listed again', () => connectedTo(0, 1))
+  await waitFor('node1 listed again', () => connectedTo(cluster, 0, 1))
 })
 
 test('ban without options takes the defaults; the human output names the peer and the reason', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { shortId } from '../../packages/cli/src/output.ts'
-import { Cluster, assertExit, copyHome, removeDir, runCli, runJson, waitFor } from './helpers.ts'
+import { type Cluster, assertExit, connectedTo, copyHome, removeDir, runCli, runJson, startPair, waitFor } from './helpers.ts'
 
 // a well-formed peer id no node of this test has
 const STRANGER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
@@ -26,13 +26,8 @@ interface PeerJson {
   score: number
 }
 
-async function connectedTo(i: number, j: number): Promise<boolean> {
-  return (await node(i).client.peers()).some((p) => p.peerId === node(j).peerId)
-}
-
 test.before(async () => {
-  cluster = await Cluster.start({ validators: 2 })
-  await waitFor('node0 and node1 connected', () => connectedTo(0, 1))
+  cluster = await startPair()
 })
 test.after(async () => {
   await cluster?.stop()

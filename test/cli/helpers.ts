@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as assert from 'uvu/assert'
 
+import { Cluster, waitFor } from '../e2e/cluster.ts'
+
 export { Cluster, FAST_CONSENSUS, waitFor } from '../e2e/cluster.ts'
 
 const BIN = new URL('../../packages/cli/bin/p2pnode.js', import.meta.url).pathname
@@ -69,4 +71,16 @@ export async function removeDir(dir: string): Promise<void> {
 export function assertHex(value: unknown, bytes: number, what: string): void {
   assert.type(value, 'string', what)
   assert.match(value as string, new RegExp(`^[0-9a-f]{${bytes * 2}}$`), what)
+}
+
+/** Whether node i of the cluster lists node j among its peers. */
+export async function connectedTo(cluster: Cluster, i: number, j: number): Promise<boolean> {
+  return (await cluster.nodes[i]!.client.peers()).some((p) => p.peerId === cluster.nodes[j]!.peerId)
+}
+
+/** Two validator nodes connected to each other: what the peer and ban commands are tried on. */
+export async function startPair(): Promise<Cluster> {
+  const cluster = await Cluster.start({ validators: 2 })
+  await waitFor('node0 and node1 connected', () => connectedTo(cluster, 0, 1))
+  return cluster
 }

@@ -1,13 +1,16 @@
 // What the server keeps in the store besides blocks and its root: the frame log (read back for
-// replays), the persisted mempool, and the blocks its validator signer voted for.
+// replays, trimmed to a window), the persisted mempool, and the blocks its validator signer voted for.
 
 import { type Bytes, toHex } from '../bytes.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
 import { type ServerFrame, decodeFrame } from '../codec/objects.ts'
 import { MAX_FRAME_BYTES } from '../limits.ts'
-import type { KeyValueStore } from '../storage/interface.ts'
+import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
 import { PREFIX_FRAME_HEIGHT, frameHeightKey, frameKey, metaKey, prefixRange } from '../storage/schema.ts'
 import type { ValidatorSigner } from './signer.ts'
+
+/** Deletions per batch when a long frame log is trimmed. */
+const TRIM_BATCH_OPS = 2_000
 
 /** A waiting transaction, by entity and hash; without a hash, the prefix of an entity's pool. */
 export function mempoolKey(entity: Bytes, txHash?: Bytes): Bytes {
@@ -39,4 +42,19 @@ export async function* readFrames(store: KeyValueStore, from = 1): AsyncIterable
     if (bytes === undefined) throw new CoreError(ErrorCode.StorageCorrupt, 'frame index points at a missing frame')
     yield { ...decodeFrame(bytes, MAX_FRAME_BYTES), hash }
   }
+}
+
+/** Deletes every frame (index entry and body) below `height`, a few thousand at a time. */
+export async function deleteFramesBelow(store: KeyValueStore, height: number): Promise<void> {
+  if (height <= 1) return
+  const range = prefixRange(new Uint8Array([PREFIX_FRAME_HEIGHT]))
+  let ops: BatchOp[] = []
+  for await (const [key, hash] of store.iterate({ ...range, lt: frameHeightKey(height) })) {
+    ops.push({ type: 'del', key }, { type: 'del', key: frameKey(hash) })
+    if (ops.length >= TRIM_BATCH_OPS) {
+      await store.batch(ops)
+      ops = []
+    }
+  }
+  if (ops.length > 0) await store.batch(ops)
 }

@@ -13,8 +13,8 @@ import { type RlpItem, asBytes, asList, asString, asUint, decodeRlp, encodeRlp, 
 import { type ServerFrame, decodeVote, encodeFrame, encodeTx } from '../codec/objects.ts'
 import { MAX_FRAME_BYTES, MAX_SERVER_INPUT_BYTES } from '../limits.ts'
 import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
-import { PREFIX_FRAME_HEIGHT, frameHeightKey, frameKey, prefixRange, serverRootKey } from '../storage/schema.ts'
-import { mempoolKey, votedBlockKey } from './server-store.ts'
+import { frameHeightKey, frameKey, prefixRange, serverRootKey } from '../storage/schema.ts'
+import { deleteFramesBelow, mempoolKey, votedBlockKey } from './server-store.ts'
 import type { Transaction, Vote, VoteStep } from '../types/chain.ts'
 import { EntityMachine } from './entity.ts'
 import type { Genesis } from './genesis.ts'
@@ -23,8 +23,6 @@ import { AccountSigner, ValidatorSigner } from './signer.ts'
 
 /** Inputs of the frame being filled; half the frame limit leaves room for the blocks they commit. */
 const MAX_OPEN_FRAME_BYTES = MAX_FRAME_BYTES / 2
-/** Deletions per batch when open() trims a long frame log. */
-const TRIM_BATCH_OPS = 2_000
 
 export type ServerOutput =
   | { type: 'tx.admitted'; entity: Bytes; hash: Bytes }
@@ -113,18 +111,7 @@ export class Server {
 
   /** Deletes the frames older than the retained window (after keepFrames was lowered, or first set). */
   private async trimFrames(): Promise<void> {
-    const below = this.height - this.keepFrames + 1
-    if (this.keepFrames === 0 || below <= 1) return
-    const range = prefixRange(new Uint8Array([PREFIX_FRAME_HEIGHT]))
-    let ops: BatchOp[] = []
-    for await (const [key, hash] of this.store.iterate({ ...range, lt: frameHeightKey(below) })) {
-      ops.push({ type: 'del', key }, { type: 'del', key: frameKey(hash) })
-      if (ops.length >= TRIM_BATCH_OPS) {
-        await this.store.batch(ops)
-        ops = []
-      }
-    }
-    if (ops.length > 0) await this.store.batch(ops)
+    if (this.keepFrames > 0) await deleteFramesBelow(this.store, this.height - this.keepFrames + 1)
   }
 
   /**
