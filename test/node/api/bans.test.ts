@@ -19,6 +19,7 @@ import {
 } from '../../../packages/node/src/index.ts'
 import { silentLogger } from '../../../packages/node/src/logger.ts'
 import { FAST_CONSENSUS, freeBasePort, waitFor } from '../../e2e/cluster.ts'
+import { rejects } from './helpers.ts'
 
 // a well-formed peer id no node of this test has
 const STRANGER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
@@ -30,16 +31,6 @@ const running: RunningNode[] = []
 const clients: Client[] = []
 /** Event streams to close before the nodes stop. */
 const closers: Array<() => void> = []
-
-async function rejects(promise: Promise<unknown>): Promise<ClientError> {
-  try {
-    await promise
-  } catch (err) {
-    assert.instance(err, ClientError)
-    return err as ClientError
-  }
-  throw new Error('expected a ClientError')
-}
 
 async function connected(i: number, j: number): Promise<boolean> {
   return (await clients[i]!.peers()).some((p) => p.peerId === homes[j]!.peerId)

@@ -5,17 +5,7 @@ import * as assert from 'uvu/assert'
 import { Client, ClientError } from '../../../packages/node/src/api/client.ts'
 import { ApiError } from '../../../packages/node/src/api/node-api.ts'
 import { ACCOUNT, makeBlock } from './stand-in.ts'
-import { startApi } from './helpers.ts'
-
-async function rejects(promise: Promise<unknown>): Promise<ClientError> {
-  try {
-    await promise
-  } catch (err) {
-    assert.instance(err, ClientError)
-    return err as ClientError
-  }
-  throw new Error('expected a ClientError')
-}
+import { rejects, startApi } from './helpers.ts'
 
 const hash = (n: number): string => n.toString(16).padStart(64, '0')
 

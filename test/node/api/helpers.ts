@@ -1,6 +1,7 @@
 // Starts the real API server on 127.0.0.1 port 0 in front of a stand-in node.
 
-import { Client } from '../../../packages/node/src/api/client.ts'
+import * as assert from 'uvu/assert'
+import { Client, ClientError } from '../../../packages/node/src/api/client.ts'
 import { type ApiServerInit, createApiServer } from '../../../packages/node/src/api/server.ts'
 import { StandInNode } from './stand-in.ts'
 
@@ -40,4 +41,15 @@ export async function startApi(overrides: Partial<ApiServerInit> = {}): Promise<
 export async function errorOf(response: Response): Promise<{ status: number; code: string; message: string }> {
   const body = (await response.json()) as { error: { code: string; message: string } }
   return { status: response.status, code: body.error.code, message: body.error.message }
+}
+
+/** The ClientError a call fails with; a call that succeeds, or fails otherwise, fails the test. */
+export async function rejects(promise: Promise<unknown>): Promise<ClientError> {
+  try {
+    await promise
+  } catch (err) {
+    assert.instance(err, ClientError)
+    return err as ClientError
+  }
+  throw new Error('expected a ClientError')
 }
