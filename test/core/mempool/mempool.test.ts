@@ -26,13 +26,38 @@ test('admits valid transactions and refuses duplicates, bad signatures and used 
   assert.is(pool.bytes, tx.length)
   assert.is(code(() => pool.add(tx, run.tip.state, 0)), 'MEMPOOL_DUPLICATE')
   assert.is(code(() => pool.add(add(alice, 0, 2), run.tip.state, 0)), 'MEMPOOL_DUPLICATE', 'same nonce, other tx')
-  const forged = tx.slice()
+  const forged = add(alice, 1)
   forged[forged.length - 1]! ^= 1
   assert.is(code(() => pool.add(forged, run.tip.state, 0)), 'TX_BAD_SIGNATURE')
   assert.is(code(() => pool.add(new Uint8Array(20_000), run.tip.state, 0)), 'MEMPOOL_TX_TOO_LARGE')
   assert.is(code(() => pool.add(new Uint8Array([0xc0]), run.tip.state, 0)), 'CODEC_BAD_FIELD')
   const other = makeChain([1, 1, 1, 1], 'othernet')
   assert.is(code(() => pool.add(other.tx(alice, 0, TxKind.CounterAdd, encodeCounterAdd(1)), run.tip.state, 0)), 'TX_WRONG_NETWORK')
+})
+
+test('cheap checks run before the signature: a flood that could never be admitted costs no signature check', () => {
+  // Each of these carries a bad signature; what it is refused for shows which check met it
+  // first. Before the reorder (review H-4) every one of them paid a signature check and came
+  // back TX_BAD_SIGNATURE.
+  const run = new Runner(chain)
+  const pool = new Mempool(id, { maxTxs: 3, maxPerSender: 2 })
+  const forge = (tx: Uint8Array) => {
+    const bad = tx.slice()
+    bad[bad.length - 1]! ^= 1
+    return bad
+  }
+  pool.add(add(alice, 0), run.tip.state, 0)
+  pool.add(add(alice, 1), run.tip.state, 0)
+  assert.is(code(() => pool.add(forge(add(bob, 2)), run.tip.state, 0)), 'TX_NONCE_GAP', 'nonce beyond the window')
+  assert.is(code(() => pool.add(forge(add(alice, 1, 7)), run.tip.state, 0)), 'MEMPOOL_DUPLICATE', 'nonce already pending')
+  pool.add(add(bob, 0), run.tip.state, 0)
+  // full, and carol may only push out alice's last one if alice holds more than carol would
+  const small = new Mempool(id, { maxTxs: 1 })
+  small.add(add(alice, 0), run.tip.state, 0)
+  assert.is(code(() => small.add(forge(add(bob, 0)), run.tip.state, 0)), 'MEMPOOL_FULL', 'no room and none to evict')
+  // and a bad signature evicts nothing: the pool is as it was
+  assert.is(code(() => pool.add(forge(add(carol, 0)), run.tip.state, 0)), 'TX_BAD_SIGNATURE')
+  assert.is(pool.size, 3)
 })
 
 test('reaps contiguous nonces per sender, in arrival order, within limits', () => {

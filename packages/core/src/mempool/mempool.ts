@@ -1,13 +1,16 @@
 // The pending transactions of one entity. Admission checks run cheapest first (size, duplicates,
-// decoding, signature, nonce); transactions are kept per sender in nonce order and reaped as
+// decoding, nonce window, per-sender cap, room) and the signature last, so that a flood of
+// transactions that could never be admitted costs a hash and a lookup each, not a signature
+// check (review H-4); nothing is evicted before the newcomer's signature holds. Transactions are kept per sender in nonce order and reaped as
 // contiguous runs from each sender's next nonce, senders taken in the order they first arrived.
 // When the pool is full, the sender holding the most transactions gives up its last one to a
 // sender holding fewer, so one account flooding the pool cannot lock everyone else out.
 
 import { type Bytes, toHex } from '../bytes.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
-import { txHash } from '../codec/objects.ts'
-import { addressOf } from '../crypto/ed25519.ts'
+import { txHash, txSigningMessage } from '../codec/objects.ts'
+import { SignatureKind } from '../crypto/domain.ts'
+import { addressOf, verifyEd25519 } from '../crypto/ed25519.ts'
 import { MAX_TX_BYTES } from '../limits.ts'
 import type { Transaction } from '../types/chain.ts'
 import type { StateReader } from '../machines/entity-state.ts'
@@ -101,7 +104,8 @@ export class Mempool {
     const key = toHex(hash)
     if (this.byHash.has(key)) throw new CoreError(ErrorCode.MempoolDuplicate, 'transaction already pending')
     if (this.committed.has(key)) throw new CoreError(ErrorCode.MempoolAlreadyCommitted, 'transaction already committed')
-    const tx = checkTransaction(encoded, this.chain)
+    // decoded and matched to this chain, its signature not yet checked
+    const tx = checkTransaction(encoded, this.chain, true)
     const account = toHex(addressOf(tx.sender))
     const next = state.nonce(addressOf(tx.sender))
     if (tx.nonce < next) throw new CoreError(ErrorCode.TxNonceTooLow, `nonce ${tx.nonce} already used, next is ${next}`, { expected: next })
@@ -115,6 +119,11 @@ export class Mempool {
     if (queue.length >= this.config.maxPerSender) {
       throw new CoreError(ErrorCode.MempoolSenderFull, `account has ${queue.length} transactions waiting`)
     }
+    if (this.isFull(encoded.length) && !this.canEvictFor(queue.length)) throw this.full()
+    const domain = { network: tx.network, entity: tx.entity, kind: SignatureKind.Tx }
+    if (!verifyEd25519(tx.sender, domain, txSigningMessage(tx), tx.signature)) {
+      throw new CoreError(ErrorCode.TxBadSignature, 'transaction signature does not verify')
+    }
     this.makeRoom(encoded.length, queue.length)
 
     const entry: Entry = { encoded, tx, hash, key, account, seq: this.seq++, admittedAt: height }
@@ -127,16 +136,34 @@ export class Mempool {
     return { hash, tx }
   }
 
+  private isFull(bytes: number): boolean {
+    return this.byHash.size + 1 > this.config.maxTxs || this.totalBytes + bytes > this.config.maxBytes
+  }
+
+  /** The sender holding the most transactions (the one that gives way when the pool is full). */
+  private largest(): Entry[] | undefined {
+    let largest: Entry[] | undefined
+    for (const queue of this.bySender.values()) if (!largest || queue.length > largest.length) largest = queue
+    return largest
+  }
+
+  /** Whether a sender holding `senderCount` may push out another's transaction. */
+  private canEvictFor(senderCount: number): boolean {
+    const largest = this.largest()
+    return largest !== undefined && largest.length > senderCount + 1
+  }
+
+  private full(): CoreError {
+    return new CoreError(ErrorCode.MempoolFull, `mempool holds ${this.byHash.size} transactions, ${this.totalBytes} bytes`, {
+      size: this.byHash.size,
+      bytes: this.totalBytes,
+    })
+  }
+
   private makeRoom(bytes: number, senderCount: number): void {
-    while (this.byHash.size + 1 > this.config.maxTxs || this.totalBytes + bytes > this.config.maxBytes) {
-      let largest: Entry[] | undefined
-      for (const queue of this.bySender.values()) if (!largest || queue.length > largest.length) largest = queue
-      if (!largest || largest.length <= senderCount + 1) {
-        throw new CoreError(ErrorCode.MempoolFull, `mempool holds ${this.byHash.size} transactions, ${this.totalBytes} bytes`, {
-          size: this.byHash.size,
-          bytes: this.totalBytes,
-        })
-      }
+    while (this.isFull(bytes)) {
+      if (!this.canEvictFor(senderCount)) throw this.full()
+      const largest = this.largest()!
       this.remove(largest[largest.length - 1]!)
     }
   }
