@@ -69,6 +69,8 @@ export interface NodeApiParts {
   account: AccountSigner
   validator: ValidatorSigner
   events: EventEmitter
+  /** Why consensus stopped for good, if it did. */
+  fatal?: () => Error | undefined
 }
 
 function text(bytes: Bytes): string | null {
@@ -139,6 +141,8 @@ export class NodeApiImpl implements NodeApi {
 
   health(): { status: 'ok' | 'syncing' | 'down'; reason?: string } {
     const { syncer, network, entity } = this.p
+    const failure = this.p.server.failure ?? this.p.fatal?.()
+    if (failure) return { status: 'down', reason: `stopped: ${failure.message}` }
     if (syncer.syncing) return { status: 'syncing', reason: `at ${this.p.durable().height} of ${syncer.bestHeight}` }
     if (network.peers().length === 0 && this.p.durable().state.validators().length > 1) return { status: 'down', reason: 'no peers' }
     return { status: 'ok' }

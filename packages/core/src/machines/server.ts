@@ -23,6 +23,17 @@ import { AccountSigner, ValidatorSigner } from './signer.ts'
 
 /** Inputs of the frame being filled; half the frame limit leaves room for the blocks they commit. */
 const MAX_OPEN_FRAME_BYTES = MAX_FRAME_BYTES / 2
+/**
+ * Headroom above that for inputs that must not be refused for load: a validator's own vote
+ * record and a decided block (consensus cannot go on without them, review M-1). Peers and API
+ * clients cannot reach it.
+ */
+const RESERVED_FRAME_BYTES = MAX_FRAME_BYTES / 4
+
+export interface ReceiveOptions {
+  /** The node's own consensus input: it may use the reserved headroom of the open frame. */
+  reserved?: boolean
+}
 
 export type ServerOutput =
   | { type: 'tx.admitted'; entity: Bytes; hash: Bytes }
@@ -156,6 +167,11 @@ export class Server {
     await this.nextSeal
   }
 
+  /** The write failure that stopped this server (fail-stop), if one did. */
+  get failure(): Error | undefined {
+    return this.broken
+  }
+
   /** Whether anything waits to be sealed. */
   get dirty(): boolean {
     return this.inputs.length > 0 || this.pendingOps.length > 0
@@ -195,10 +211,12 @@ export class Server {
    * duplicate transaction, say: replaying it would change nothing either, and peers could
    * otherwise grow the log at will). While the open frame is full, inputs are refused
    * (SERVER_BUSY) until it is written: back-pressure instead of a frame too large to write.
+   * `reserved` inputs (see RESERVED_FRAME_BYTES) are refused only past the reserve as well.
    */
-  receive(input: Bytes): ServerOutput[] {
+  receive(input: Bytes, options: ReceiveOptions = {}): ServerOutput[] {
     if (this.broken) throw this.broken
-    if (this.inputBytes + input.length > MAX_OPEN_FRAME_BYTES) {
+    const limit = MAX_OPEN_FRAME_BYTES + (options.reserved === true ? RESERVED_FRAME_BYTES : 0)
+    if (this.inputBytes + input.length > limit) {
       return [{ type: 'input.rejected', code: ErrorCode.ServerBusy, message: 'the open frame is full; try again shortly' }]
     }
     let routed: Array<[Machine, RlpItem]>

@@ -144,6 +144,8 @@ export type NodeEvent =
   | { type: 'peer:banned'; peerId: string; until: number; reason: string }
   | { type: 'rejected'; source: 'gossip' | 'api' | 'sync'; code: string; from?: string; topic?: string }
   | { type: 'sync'; syncing: boolean; height: number; target: number }
+  /** Consensus stopped for good (a write failed): the node must be restarted. */
+  | { type: 'fatal'; message: string }
 
 export interface NodeApi {
   status(): StatusView

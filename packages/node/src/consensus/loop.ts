@@ -1,13 +1,11 @@
 // The consensus loop: runs core's pure engine for one entity and carries out its effects. It is
 // the engine's only host: one queue of events, processed one at a time, each effect carried out
 // in order, so that a validator's own vote is sealed into the write-ahead log (a server frame,
-// fsync'd) before it is broadcast. Received proposals and votes are checked here first (decode,
-// height, signature) so that gossip can give its verdict before forwarding them.
+// fsync'd) before it is broadcast. Received proposals, votes and commits are checked first by the
+// inbox (inbox.ts), so that gossip can give its verdict before forwarding them.
 
 import {
   type Bytes,
-  type Commit,
-  type ConsensusBlock,
   type ConsensusCrypto,
   type ConsensusEffect,
   type ConsensusEvent,
@@ -15,42 +13,32 @@ import {
   type EntityMachine,
   type Engine,
   type KeyValueStore,
-  type Proposal,
   type Server,
+  type ServerOutput,
   type TimeoutParams,
   type ValidatorSigner,
   type Vote,
-  blockHash,
+  ErrorCode,
   createBlsConsensusCrypto,
   createEngine,
-  decodeBlock,
-  decodeCommit,
-  decodeProposal,
-  decodeVote,
   encodeBlock,
   encodeCommit,
   encodeProposal,
   encodeServerInput,
   encodeString,
   encodeVote,
-  equals,
   initialState,
   heldProposals,
   heldVotes,
-  MAX_PROPOSAL_BYTES,
-  MAX_VOTE_BYTES,
   isCoreError,
   loadVotedBlocks,
-  proposalSigningMessage,
-  txsHash,
-  verifyCommitWithCrypto,
-  voteSigningMessage,
 } from '@p2pnode/core'
 import type { Logger } from 'pino'
 import { cachingCrypto } from './crypto-cache.ts'
-import { decodeCommitMessage, decodeEnvelope, encodeCommitMessage, encodeEnvelope } from './messages.ts'
+import { ConsensusInbox, type Judgement, type Verdict } from './inbox.ts'
+import { encodeCommitMessage, encodeEnvelope } from './messages.ts'
 
-export type Verdict = 'accept' | 'ignore' | 'reject'
+export type { Verdict } from './inbox.ts'
 
 export interface ConsensusHost {
   publishProposal(bytes: Bytes): void
@@ -82,15 +70,22 @@ export interface ConsensusLoopInit {
   logger: Logger
   onCommitted?: (info: CommittedInfo) => void
   onEvidence?: (first: Vote, second: Vote) => void
+  /** A peer sent a verified certificate for `height`: a height it can back, for sync. */
+  onVerifiedCommit?: (peerId: string, height: number) => void
+  /** A peer sent a message it should have known was useless (inbox.ts): its budget pays. */
+  onUseless?: (peerId: string, what: string) => void
+  /** Consensus stopped because an effect could not be carried out (a failed write). */
+  onFatal?: (err: Error) => void
 }
 
 const STEP_NAMES = ['propose', 'prevote', 'precommit', 'decided'] as const
 
-/** Messages for the next height arrive before we start it; keep a bounded number for then. */
-const MAX_FUTURE_MESSAGES = 2_000
-const MAX_FUTURE_BYTES = 16 * 1024 * 1024
 /** With no progress (height, round or step) for this long, the node gossips what it holds again. */
 export const RESEND_AFTER_MS = 1_000
+/** The drain gives the event loop back after this much work, so gossip and timers are not starved. */
+const DRAIN_SLICE_MS = 5
+/** Waits for a frame to be written when our own vote or decided block finds the open frame full. */
+const BUSY_RETRIES = 50
 
 export class ConsensusLoop {
   readonly crypto: ConsensusCrypto
@@ -100,7 +95,7 @@ export class ConsensusLoop {
   private draining = false
   private running = false
   private readonly timers = new Set<NodeJS.Timeout>()
-  private future: Array<{ event: ConsensusEvent; bytes: number }> = []
+  private readonly inbox: ConsensusInbox
   private readonly seen = new Map<string, number>()
   private resendTimer: NodeJS.Timeout | undefined
   private progress = { key: '', at: 0 }
@@ -110,6 +105,7 @@ export class ConsensusLoop {
     const { network, entity } = init.entity.chain
     this.crypto = cachingCrypto(createBlsConsensusCrypto({ network, entity, secretKey: init.signer?.secret }))
     this.engine = createEngine({ network, entity, publicKey: init.signer?.publicKey, crypto: this.crypto, timeouts: init.timeouts })
+    this.inbox = new ConsensusInbox({ entity: init.entity, crypto: this.crypto })
   }
 
   get height(): number {
@@ -132,6 +128,7 @@ export class ConsensusLoop {
     // votes (the signer's record), so stopping for sync and coming back at the same height loses
     // neither its timeouts nor its lock.
     this.state = initialState()
+    this.inbox.reset()
     this.resendTimer = setInterval(() => this.resendIfStuck(), RESEND_AFTER_MS / 2)
     await this.startNextHeight()
   }
@@ -160,6 +157,8 @@ export class ConsensusLoop {
   /** Stops taking events and cancels timers; events already queued are dropped. */
   stop(): void {
     this.running = false
+    // with no height, gossip is ignored (neither forwarded nor kept) until start()
+    this.state = initialState()
     clearInterval(this.resendTimer)
     this.queue.length = 0
     for (const t of this.timers) clearTimeout(t)
@@ -173,86 +172,44 @@ export class ConsensusLoop {
     const restoredBlocks = signer && restoredVotes.length > 0 ? (await loadVotedBlocks(store, signer, entity.id)).map((b) => ({ hash: b.hash, bytes: b.bytes })) : []
     const state = entity.tip.state
     this.push({ type: 'StartHeight', height, validators: state.validators(), threshold: state.threshold(), restoredVotes, restoredBlocks })
-    const pending = this.future.filter((f) => eventHeight(f.event) === height)
-    this.future = this.future.filter((f) => eventHeight(f.event) > height)
-    for (const { event } of pending) this.push(event)
+    for (const event of this.inbox.startHeight(height)) this.push(event)
   }
 
-  // ---- inputs from gossip: each returns its verdict at once, and queues what it accepts
+  // ---- inputs from gossip: each returns its verdict at once (inbox.ts), and queues what it accepts
 
-  receiveProposal(bytes: Bytes): Verdict {
-    let proposal: Proposal
-    try {
-      proposal = decodeProposal(decodeEnvelope(bytes, MAX_PROPOSAL_BYTES), hashBlock)
-    } catch {
-      return 'reject'
-    }
-    const verdict = this.checkHeight(proposal.height, { type: 'ProposalReceived', proposal }, bytes.length)
-    if (verdict !== 'accept') return verdict
-    const proposer = this.state.validators[proposal.proposer]
-    if (!proposer) return 'reject'
-    const message = proposalSigningMessage({ ...proposal, blockHash: proposal.block.hash })
-    if (!this.crypto.verifyProposal(proposer.publicKey, message, proposal.signature)) return 'reject'
-    this.seen.set(toKey(proposal.block.hash), this.init.now())
-    this.push({ type: 'ProposalReceived', proposal })
-    return 'accept'
+  receiveProposal(bytes: Bytes, from = ''): Verdict {
+    return this.take(this.inbox.proposal(bytes, this.state), from, 'proposal', (event) => {
+      if (event.type === 'ProposalReceived') this.seen.set(toKey(event.proposal.block.hash), this.init.now())
+    })
   }
 
-  receiveVote(bytes: Bytes): Verdict {
-    let vote: Vote
-    try {
-      vote = decodeVote(decodeEnvelope(bytes, MAX_VOTE_BYTES))
-    } catch {
-      return 'reject'
-    }
-    const { network, entity } = this.init.entity.chain
-    if (vote.network !== network || !equals(vote.entity, entity)) return 'reject'
-    const verdict = this.checkHeight(vote.height, { type: 'VoteReceived', vote }, bytes.length)
-    if (verdict !== 'accept') return verdict
-    const validator = this.state.validators[vote.validator]
-    if (!validator) return 'reject'
-    if (!this.crypto.verifyVote(validator.publicKey, voteSigningMessage(vote), vote.signature)) return 'reject'
-    this.push({ type: 'VoteReceived', vote })
-    return 'accept'
+  receiveVote(bytes: Bytes, from = ''): Verdict {
+    return this.take(this.inbox.vote(bytes, this.state), from, 'vote')
   }
 
   /** A commit for the current height lets a node that missed the votes decide at once. */
-  receiveCommit(bytes: Bytes): Verdict {
-    let block: ConsensusBlock
-    let commit: Commit
-    let height: number
-    try {
-      const message = decodeCommitMessage(bytes)
-      commit = decodeCommit(message.commit)
-      height = decodeBlock(message.block).header.height
-      block = { hash: hashBlock(message.block), bytes: message.block }
-    } catch {
-      return 'reject'
-    }
-    if (!equals(commit.blockHash, block.hash) || commit.height !== height) return 'reject'
-    if (commit.height < this.state.height) return 'ignore'
-    if (commit.height > this.state.height) return this.checkHeight(commit.height, { type: 'CommitReceived', commit, block }, bytes.length)
-    // The certificate is checked before the verdict, so a forged one is never forwarded.
-    try {
-      verifyCommitWithCrypto(commit, block.hash, this.state.validators, this.state.weights, this.crypto)
-    } catch {
-      return 'reject'
-    }
-    this.push({ type: 'CommitReceived', commit, block })
-    return 'accept'
+  receiveCommit(bytes: Bytes, from = ''): Verdict {
+    return this.take(this.inbox.commit(bytes, this.state), from, 'commit', (event) => {
+      if (event.type === 'CommitReceived' && from) this.init.onVerifiedCommit?.(from, event.commit.height)
+    })
   }
 
   /**
-   * Current height: check it now. Next height: keep it for then (unverified, so bounded in count
-   * and bytes, and never forwarded). Anything else: ignore.
+   * Blocks with their certificates, proven by sync from the height being decided on (sync.ts
+   * found the node a few heights behind): decided as if their commits had come on gossip.
    */
-  private checkHeight(height: number, event: ConsensusEvent, bytes = 0): Verdict {
-    if (height === this.state.height && this.state.height > 0) return 'accept'
-    if (height === this.state.height + 1 || (height === this.init.entity.tip.height + 1 && this.state.height === 0)) {
-      const held = this.future.reduce((sum, f) => sum + f.bytes, 0)
-      if (this.future.length < MAX_FUTURE_MESSAGES && held + bytes <= MAX_FUTURE_BYTES) this.future.push({ event, bytes })
+  takeCommitted(blocks: Array<{ block: Bytes; commit: Bytes }>): void {
+    for (const { block, commit } of blocks) this.receiveCommit(encodeCommitMessage(block, commit))
+  }
+
+  private take(judgement: Judgement, from: string, kind: string, onEvent?: (event: ConsensusEvent) => void): Verdict {
+    if (judgement.useless && from) this.init.onUseless?.(from, `${kind}: ${judgement.useless}`)
+    if (judgement.verdict === 'reject') this.init.logger.debug({ from, kind, why: judgement.why }, 'gossip message rejected')
+    if (judgement.event) {
+      onEvent?.(judgement.event)
+      this.push(judgement.event)
     }
-    return 'ignore'
+    return judgement.verdict
   }
 
   // ---- the queue
@@ -260,12 +217,21 @@ export class ConsensusLoop {
   private push(event: ConsensusEvent): void {
     if (!this.running) return
     this.queue.push(event)
-    if (!this.draining) void this.drain()
+    if (!this.draining) {
+      this.drain().catch((err: unknown) => {
+        // Carrying out an effect failed (a write, most likely): the node cannot vouch for its own
+        // votes any more. Consensus stops loudly rather than go on with unknown durable state.
+        this.init.logger.fatal({ err }, 'consensus stopped: an effect could not be carried out')
+        this.stop()
+        this.init.onFatal?.(err instanceof Error ? err : new Error(String(err)))
+      })
+    }
   }
 
   private async drain(): Promise<void> {
     this.draining = true
     try {
+      let sliceStart = performance.now()
       while (this.running && this.queue.length > 0) {
         const event = this.queue.shift()!
         const { state, effects } = this.engine.step(this.state, event)
@@ -274,15 +240,27 @@ export class ConsensusLoop {
           if (!this.running) break
           await this.carryOut(effect)
         }
+        if (performance.now() - sliceStart > DRAIN_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve))
+          sliceStart = performance.now()
+        }
       }
-    } catch (err) {
-      // Carrying out an effect failed (a write, most likely): the node cannot vouch for its own
-      // votes any more. Stop consensus loudly rather than go on with unknown durable state.
-      this.init.logger.fatal({ err }, 'consensus stopped: an effect could not be carried out')
-      this.stop()
-      throw err
     } finally {
       this.draining = false
+    }
+  }
+
+  /**
+   * Gives the server one of the node's own inputs (its vote record, a decided block): they use
+   * the frame's reserved headroom, and if even that is full they wait for the frame to be
+   * written rather than fail (review M-1).
+   */
+  private async receiveOwn(input: Bytes): Promise<ServerOutput | undefined> {
+    const { server } = this.init
+    for (let attempt = 0; ; attempt++) {
+      const out = server.receive(input, { reserved: true })[0]
+      if (out?.type !== 'input.rejected' || out.code !== ErrorCode.ServerBusy || attempt >= BUSY_RETRIES) return out
+      await server.flush(this.init.now())
     }
   }
 
@@ -301,8 +279,8 @@ export class ConsensusLoop {
         return
       case 'PersistVote': {
         const input = encodeServerInput([[signer!.id, [encodeString('vote.record'), encodeVote(effect.vote), effect.block?.bytes ?? new Uint8Array(0)]]])
-        const out = server.receive(input)
-        if (out[0]?.type !== 'vote.recorded') throw new Error(`own vote not recorded: ${JSON.stringify(out[0])}`)
+        const out = await this.receiveOwn(input)
+        if (out?.type !== 'vote.recorded') throw new Error(`own vote not recorded: ${JSON.stringify(out)}`)
         await server.flush(this.init.now()) // durable before BroadcastVote, which follows
         return
       }
@@ -344,8 +322,7 @@ export class ConsensusLoop {
   private async commit(effect: Extract<ConsensusEffect, { type: 'CommitBlock' }>): Promise<void> {
     const { entity, server, host } = this.init
     const commitBytes = encodeCommit(effect.commit)
-    const out = server.receive(encodeServerInput([[entity.id, [encodeString('block'), effect.block.bytes, commitBytes]]]))
-    const result = out[0]
+    const result = await this.receiveOwn(encodeServerInput([[entity.id, [encodeString('block'), effect.block.bytes, commitBytes]]]))
     if (result?.type !== 'block.committed') {
       throw new Error(`decided block ${effect.height} does not apply: ${JSON.stringify(result)}`)
     }
@@ -355,8 +332,11 @@ export class ConsensusLoop {
     const key = toKey(effect.blockHash)
     const seenAt = this.seen.get(key) ?? committedAt
     this.seen.clear()
-    const proposer = decodeBlock(effect.block.bytes).header.proposer
-    if (proposer === this.state.self) host.publishCommit(encodeCommitMessage(effect.block.bytes, commitBytes))
+    // The proposer of the deciding round publishes the commit for followers: by the schedule,
+    // not by the header, whose proposer field its builder chose (review M-7).
+    if (this.state.self >= 0 && this.state.schedule?.proposer(effect.height, effect.commit.round) === this.state.self) {
+      host.publishCommit(encodeCommitMessage(effect.block.bytes, commitBytes))
+    }
     this.init.onCommitted?.({ height: effect.height, hash: effect.blockHash, round: effect.commit.round, txHashes: result.txHashes, seenAt, committedAt })
     const wait = Math.max(0, this.init.blockIntervalMs - (this.init.now() - seenAt))
     const timer = setTimeout(() => {
@@ -367,30 +347,6 @@ export class ConsensusLoop {
   }
 }
 
-/**
- * A block's id is its header's hash, and proposals and commits sign only that: the body must be
- * checked against the header (txsHash) before anything is trusted or forwarded, or a peer could
- * pass off other transactions under a genuine header and signature.
- */
-function hashBlock(bytes: Bytes): Bytes {
-  const block = decodeBlock(bytes)
-  if (!equals(txsHash(block.txs), block.header.txsHash)) throw new Error('block transactions do not match its header')
-  return blockHash(block.header)
-}
-
 function toKey(hash: Bytes): string {
   return Buffer.from(hash).toString('hex')
-}
-
-function eventHeight(e: ConsensusEvent): number {
-  switch (e.type) {
-    case 'ProposalReceived':
-      return e.proposal.height
-    case 'VoteReceived':
-      return e.vote.height
-    case 'CommitReceived':
-      return e.commit.height
-    default:
-      return -1
-  }
 }

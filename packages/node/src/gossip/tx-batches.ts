@@ -1,10 +1,12 @@
 // Transactions travel in batches: those this node admits from its API are collected for a few
 // milliseconds and published as one RLP list. A batch received from a peer is admitted
 // transaction by transaction through the server machine (so admissions are in the frame log);
-// its verdict is the worst of its transactions'. Gossipsub never sends a message back to the peer
-// it came from, and a batch from a peer is not re-batched here: gossipsub forwards it as it is.
+// its verdict is the worst of its transactions', and the first transaction that could never
+// have been valid ends it (the rest are not even looked at: review H-4). Gossipsub never sends a
+// message back to the peer it came from, and a batch from a peer is not re-batched here:
+// gossipsub forwards it as it is.
 
-import { type Bytes, type EntityMachine, type Server, MAX_TX_BYTES, asBoundedBytes, asList, decodeRlp, encodeRlp, encodeServerInput, encodeString } from '@p2pnode/core'
+import { type Bytes, type EntityMachine, type Server, ErrorCode, MAX_TX_BYTES, asBoundedBytes, asList, decodeRlp, encodeRlp, encodeServerInput, encodeString } from '@p2pnode/core'
 import { type Verdict, combine, verdictFor } from './verdicts.ts'
 
 export const MAX_BATCH_TXS = 1_000
@@ -16,6 +18,22 @@ export interface TxOutcome {
   rejected: Array<{ code: string }>
 }
 
+export interface TxBatchesInit {
+  server: Server
+  entity: EntityMachine
+  publish: (batch: Bytes) => void
+  /** How long this node's own transactions are collected before a batch goes out. */
+  batchMs: number
+  /** A peer sent a batch it should have known was useless (gossip/useless.ts). */
+  onUseless?: (peerId: string, what: string) => void
+}
+
+/**
+ * Refusals that say the sender should have known better: nonces no pool would take (a gap past
+ * the window, one used long ago). A batch of nothing else is useless, not an honest race.
+ */
+const USELESS: readonly string[] = [ErrorCode.TxNonceGap]
+
 /** Admission work done in one turn of the event loop before consensus messages get theirs. */
 const SLICE_MS = 4
 
@@ -26,12 +44,13 @@ export class TxBatches {
   private pendingBytes = 0
   private timer: NodeJS.Timeout | undefined
 
-  constructor(
-    private readonly server: Server,
-    private readonly entity: EntityMachine,
-    private readonly publish: (batch: Bytes) => void,
-    private readonly batchMs: number,
-  ) {}
+  private readonly server: Server
+  private readonly entity: EntityMachine
+
+  constructor(private readonly init: TxBatchesInit) {
+    this.server = init.server
+    this.entity = init.entity
+  }
 
   /**
    * Admits one transaction from this node's API and resolves once it is on disk (its frame
@@ -52,7 +71,7 @@ export class TxBatches {
     this.pending.push(encoded)
     this.pendingBytes += encoded.length
     if (this.pending.length >= MAX_BATCH_TXS || this.pendingBytes >= MAX_BATCH_BYTES) return this.flush()
-    this.timer ??= setTimeout(() => this.flush(), this.batchMs)
+    this.timer ??= setTimeout(() => this.flush(), this.init.batchMs)
   }
 
   flush(): void {
@@ -62,7 +81,7 @@ export class TxBatches {
     const batch = encodeRlp(this.pending)
     this.pending = []
     this.pendingBytes = 0
-    this.publish(batch)
+    this.init.publish(batch)
   }
 
   /**
@@ -70,9 +89,15 @@ export class TxBatches {
    * event loop between slices, so that votes and proposals are not stuck behind a flood of
    * transactions (their processing is what block time is made of).
    */
-  receiveQueued(bytes: Bytes): Promise<Verdict> {
+  receiveQueued(bytes: Bytes, from = ''): Promise<Verdict> {
     return new Promise((resolve) => {
-      this.work.push(() => resolve(this.receive(bytes).verdict))
+      this.work.push(() => {
+        const { verdict, outcome } = this.receive(bytes)
+        if (verdict === 'ignore' && from && outcome.rejected.some((r) => USELESS.includes(r.code))) {
+          this.init.onUseless?.(from, `txs: ${outcome.rejected.length} refused, nonce gaps`)
+        }
+        resolve(verdict)
+      })
       if (!this.pumping) this.pump()
     })
   }
@@ -107,7 +132,9 @@ export class TxBatches {
       } else {
         const code = out && 'code' in out ? out.code : 'SERVER_BAD_INPUT'
         outcome.rejected.push({ code })
-        verdicts.push(verdictFor(code))
+        const verdict = verdictFor(code)
+        verdicts.push(verdict)
+        if (verdict === 'reject') break
       }
     }
     return { verdict: combine(verdicts), outcome }
