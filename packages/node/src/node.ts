@@ -23,9 +23,10 @@ import { Network } from './network/network.ts'
 import { networkConfig } from './network/config.ts'
 import { ConsensusLoop, type CommittedInfo } from './consensus/loop.ts'
 import { TxBatches } from './gossip/tx-batches.ts'
-import { commitMessageHeight } from './consensus/messages.ts'
 import type { Verdict } from './gossip/verdicts.ts'
 import { Syncer } from './sync/syncer.ts'
+import { FollowOrSync } from './sync/follow.ts'
+import { DEFAULT_USELESS_BURST, DEFAULT_USELESS_PER_SECOND, UselessBudget } from './gossip/useless.ts'
 import { serveSync, MAX_SYNC_REQUEST_BYTES } from './sync/protocol.ts'
 import { NodeMetrics } from './metrics/metrics.ts'
 import { createMetricsServer } from './metrics/server.ts'
@@ -127,6 +128,14 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       emit({ type: 'block', height: info.height, hash: toHex(info.hash), txs: info.txHashes.length, time })
     }
 
+    const useless = new UselessBudget({
+      burst: DEFAULT_USELESS_BURST,
+      perSecond: DEFAULT_USELESS_PER_SECOND,
+      now: Date.now,
+      penalize: (peerId, reason) => network.penalize(peerId, reason),
+    })
+    let fatal: ((err: Error) => void) | undefined
+    let stoppedBy: Error | undefined
     const consensus = new ConsensusLoop({
       server,
       store,
@@ -143,8 +152,18 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       now: Date.now,
       logger: logger.child({ module: 'consensus' }),
       onCommitted,
+      onUseless: (peerId, what) => useless.spend(peerId, what),
+      // only a verified commit tells a peer's height; a claim costs nothing to make
+      onVerifiedCommit: (peerId, height) => syncer.noteHeight(peerId, height),
+      onFatal: (err) => fatal?.(err),
     })
-    const txs = new TxBatches(server, entity, (batch) => publish(topics.txs, batch), config.consensus.txBatchMs)
+    const txs = new TxBatches({
+      server,
+      entity,
+      publish: (batch) => publish(topics.txs, batch),
+      batchMs: config.consensus.txBatchMs,
+      onUseless: (peerId, what) => useless.spend(peerId, what),
+    })
     const syncer = new Syncer({
       protocol: network.syncProtocol,
       network,
@@ -165,17 +184,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       return verdict
     }
     const noop = () => {}
-    network.subscribe(topics.txs, async (data, from) => verdictOf('txs', await txs.receiveQueued(data), from), noop)
-    network.subscribe(topics.proposal, (data, from) => verdictOf('proposal', consensus.receiveProposal(data), from), noop)
-    network.subscribe(topics.vote, (data, from) => verdictOf('vote', consensus.receiveVote(data), from), noop)
-    network.subscribe(topics.commit, (data, from) => {
-      const verdict = consensus.receiveCommit(data)
-      // only a verified commit (one for the height being decided) tells a peer's height; a
-      // claim about a future height costs nothing to make, so sync asks peers directly instead
-      const height = commitMessageHeight(data)
-      if (height !== undefined && verdict === 'accept') syncer.noteHeight(from, height)
-      return verdictOf('commit', verdict, from)
-    }, noop)
+    network.subscribe(topics.txs, async (data, from) => verdictOf('txs', await txs.receiveQueued(data, from), from), noop)
+    network.subscribe(topics.proposal, (data, from) => verdictOf('proposal', consensus.receiveProposal(data, from), from), noop)
+    network.subscribe(topics.vote, (data, from) => verdictOf('vote', consensus.receiveVote(data, from), from), noop)
+    network.subscribe(topics.commit, (data, from) => verdictOf('commit', consensus.receiveCommit(data, from), from), noop)
     await network.handle(network.syncProtocol, (request) => serveSync(request, entity.chainStore, () => ({ height: entity.tip.height, headHash: entity.tip.hash })), {
       maxRequestBytes: MAX_SYNC_REQUEST_BYTES,
     })
@@ -187,6 +199,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     network.on('peer:disconnect', (peerId) => {
       metrics.peers.set(network.peers().length)
       syncer.forget(peerId)
+      useless.forget(peerId)
       emit({ type: 'peer:disconnect', peerId })
     })
     network.on('peer:banned', (ban) => {
@@ -206,43 +219,33 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       await server.flush(Date.now())
     } })
 
-    // Consensus runs unless the node is behind; sync runs until it is not.
-    let stopping = false
-    let checking = false
-    const followOrSync = async () => {
-      if (stopping || checking) return
-      checking = true
-      try {
-        await checkSync()
-      } finally {
-        checking = false
-      }
-    }
-    const checkSync = async () => {
-      await syncer.refresh()
-      if (!syncer.behind()) return
-      consensus.stop()
-      metrics.setSyncing(true)
-      emit({ type: 'sync', syncing: true, height: entity.tip.height, target: syncer.bestHeight })
-      log.info({ height: entity.tip.height, target: syncer.bestHeight }, 'behind the network: syncing')
-      try {
-        await syncer.catchUp()
-      } finally {
-        metrics.setSyncing(false)
-        emit({ type: 'sync', syncing: false, height: entity.tip.height, target: syncer.bestHeight })
-        log.info({ height: entity.tip.height }, 'sync done: following consensus')
-        if (!stopping) await consensus.start()
-      }
-    }
-    const syncTimer = setInterval(() => void followOrSync().catch((err: Error) => log.warn({ err: err.message }, 'sync check failed')), SYNC_CHECK_MS)
+    // Consensus runs unless the node is proven behind; sync runs until it is not (sync/follow.ts).
+    const follow = new FollowOrSync({
+      syncer,
+      consensus,
+      tipHeight: () => entity.tip.height,
+      intervalMs: SYNC_CHECK_MS,
+      logger: logger.child({ module: 'sync' }),
+      onEpisode: ({ syncing, height, target }) => {
+        metrics.setSyncing(syncing)
+        emit({ type: 'sync', syncing, height, target })
+      },
+    })
     await consensus.start()
+    follow.start()
     started.push({ name: 'consensus', stop: () => {
-      stopping = true
-      clearInterval(syncTimer)
+      follow.stop()
       consensus.stop()
     } })
+    // A failed write stops consensus for good (fail-stop): the node says so on /health and in its
+    // log, and the operator (or systemd) restarts it to recover from what is on disk.
+    fatal = (err) => {
+      stoppedBy = err
+      follow.stop()
+      emit({ type: 'fatal', message: err.message })
+    }
 
-    const api = new NodeApiImpl({ home, server, entity, durable: () => durable, network, consensus, syncer, txs, account, validator, events })
+    const api = new NodeApiImpl({ home, server, entity, durable: () => durable, network, consensus, syncer, txs, account, validator, events, fatal: () => stoppedBy })
     const apiServer = createApiServer({
       node: api,
       host: config.api.host,
@@ -264,6 +267,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     }
 
     log.info({ peerId: network.peerId, api: apiUrl, metrics: metricsUrl, listen: network.addresses(), height: entity.tip.height, validator: isValidator() }, 'node started')
+    if (isValidator() && !config.storage.sync) {
+      log.warn('storage.sync is off: a power loss can lose votes this validator already sent, and with them its guard against signing twice')
+    }
     return {
       home,
       peerId: network.peerId,

@@ -26,7 +26,8 @@ import {
 export const MAX_SYNC_REQUEST_BYTES = 256
 export const MAX_BLOCKS_PER_RESPONSE = 50
 export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024
-const MAX_RESPONSE_MESSAGE = MAX_RESPONSE_BYTES + MAX_BLOCK_BYTES + 1024
+/** The largest blocks response: the byte limit plus the one block that may cross it. */
+export const MAX_RESPONSE_MESSAGE = MAX_RESPONSE_BYTES + MAX_BLOCK_BYTES + 1024
 
 export type SyncRequest = { type: 'status' } | { type: 'blocks'; from: number; count: number }
 

@@ -1,11 +1,20 @@
-// Catching up: a node more than `threshold` heights behind its best peer leaves consensus and
-// fetches blocks in windows, several windows in flight from different peers, applying them in
-// height order through the server machine (commit checked first, then the block). A peer whose
-// blocks do not verify is penalized and asked no more; its window goes to another peer.
+// Catching up. Peers' heights come from the status request of the sync protocol, which costs a
+// peer nothing to lie in, so a claim alone never takes the node out of consensus:
+//
+// 1. probe: while consensus runs, the first window above the tip is fetched from a peer that
+//    claims to be more than `threshold` ahead, and only the prefix that carries verifiable quorum
+//    certificates counts (evidence.ts). A peer that claims a height and then serves nothing, too
+//    little, something that does not verify, or nothing in time, gets a strike: penalized, its
+//    claim forgotten, and its claims ignored for a while that doubles with each strike.
+// 2. catch up: with a proven prefix longer than `threshold` the node is behind for certain; the
+//    caller stops consensus and catchUp() applies that prefix and fetches the rest in windows,
+//    several in flight from different peers, applying them in height order through the server
+//    machine (commit checked first, then the block), striking peers the same way.
 
-import { type EntityMachine, type Server, encodeServerInput, encodeString } from '@p2pnode/core'
+import { type EntityMachine, type Server, encodeServerInput, encodeString, ErrorCode } from '@p2pnode/core'
 import type { Logger } from 'pino'
-import { MAX_BLOCKS_PER_RESPONSE, type SyncedBlock, decodeBlocks, decodeStatus, encodeSyncRequest } from './protocol.ts'
+import { provenPrefix } from './evidence.ts'
+import { MAX_BLOCKS_PER_RESPONSE, MAX_RESPONSE_MESSAGE, type SyncedBlock, decodeBlocks, decodeStatus, encodeSyncRequest } from './protocol.ts'
 
 export interface SyncNetwork {
   peers(): Array<{ peerId: string }>
@@ -23,25 +32,52 @@ export interface SyncerInit {
   now: () => number
   /** Blocks applied, reported once they are on disk. */
   onApplied?: (height: number, txHashes: Uint8Array[]) => void
+  /** Deadlines of the three requests (defaults below; tests shorten them). */
+  timeouts?: { statusMs: number; probeMs: number; blocksMs: number }
 }
 
 export const WINDOW = 20
 export const MAX_IN_FLIGHT = 4
 export const STATUS_TIMEOUT_MS = 2_000
 export const BLOCKS_TIMEOUT_MS = 10_000
+/** A probe runs beside consensus; a peer that cannot answer one window in this long is no help. */
+export const PROBE_TIMEOUT_MS = 5_000
 /** A peer's reported height is trusted for this long before it is asked again. */
 const STATUS_FRESH_MS = 2_000
+/** The first strike silences a peer's claims this long; each further strike doubles it. */
+export const DISTRUST_BASE_MS = 10_000
+export const DISTRUST_MAX_MS = 30 * 60_000
+/** How long the local frame may stay full (SERVER_BUSY) before a sync gives up for now. */
+const BUSY_RETRIES = 50
+
+export type Probe =
+  /** Nobody claims to be far enough ahead, or nobody could back the claim. */
+  | { kind: 'level' }
+  /** Proven blocks above the tip, no more than the threshold: consensus can take them as commits. */
+  | { kind: 'near'; blocks: SyncedBlock[] }
+  /** Proven blocks above the tip, more than the threshold: the node is behind for certain. */
+  | { kind: 'behind'; peerId: string; from: number; blocks: SyncedBlock[] }
+
+interface Strikes {
+  count: number
+  until: number
+}
 
 export class Syncer {
   private readonly heights = new Map<string, { height: number; at: number }>()
-  private readonly bad = new Set<string>()
+  private readonly strikes = new Map<string, Strikes>()
   private catching: Promise<number> | undefined
 
-  constructor(private readonly init: SyncerInit) {}
+  private readonly timeouts: { statusMs: number; probeMs: number; blocksMs: number }
 
+  constructor(private readonly init: SyncerInit) {
+    this.timeouts = init.timeouts ?? { statusMs: STATUS_TIMEOUT_MS, probeMs: PROBE_TIMEOUT_MS, blocksMs: BLOCKS_TIMEOUT_MS }
+  }
+
+  /** The highest height a peer whose claims are believed reports (0 with none). */
   get bestHeight(): number {
     let best = 0
-    for (const { height } of this.heights.values()) best = Math.max(best, height)
+    for (const [peerId, { height }] of this.heights) if (!this.distrusted(peerId)) best = Math.max(best, height)
     return best
   }
 
@@ -49,7 +85,7 @@ export class Syncer {
     return this.catching !== undefined
   }
 
-  /** A height learned elsewhere (a commit on gossip, a status answer). */
+  /** A height learned elsewhere (a verified commit on gossip, a status answer). */
   noteHeight(peerId: string, height: number): void {
     const known = this.heights.get(peerId)
     if (!known || height >= known.height) this.heights.set(peerId, { height, at: this.init.now() })
@@ -59,14 +95,19 @@ export class Syncer {
     this.heights.delete(peerId)
   }
 
+  /** Strikes held against a peer now, for status and tests. */
+  strikesOf(peerId: string): number {
+    return this.strikes.get(peerId)?.count ?? 0
+  }
+
   /** Asks connected peers whose height is stale for their status, in parallel. */
   async refresh(): Promise<void> {
     const now = this.init.now()
-    const stale = this.init.network.peers().filter((p) => !this.bad.has(p.peerId) && now - (this.heights.get(p.peerId)?.at ?? 0) > STATUS_FRESH_MS)
+    const stale = this.init.network.peers().filter((p) => !this.distrusted(p.peerId) && now - (this.heights.get(p.peerId)?.at ?? 0) > STATUS_FRESH_MS)
     await Promise.all(
       stale.map(async ({ peerId }) => {
         try {
-          const answer = await this.init.network.request(peerId, this.init.protocol, encodeSyncRequest({ type: 'status' }), { timeoutMs: STATUS_TIMEOUT_MS, maxResponseBytes: 128 })
+          const answer = await this.init.network.request(peerId, this.init.protocol, encodeSyncRequest({ type: 'status' }), { timeoutMs: this.timeouts.statusMs, maxResponseBytes: 128 })
           this.noteHeight(peerId, decodeStatus(answer).height)
         } catch {
           // not every peer speaks sync (a plain libp2p peer, one of another network): skip it
@@ -75,41 +116,147 @@ export class Syncer {
     )
   }
 
+  /** Whether some believed peer claims to be more than `threshold` ahead (a claim, not proof). */
   behind(): boolean {
     return this.bestHeight - this.init.entity.tip.height > this.init.threshold
   }
 
-  /** Fetches and applies blocks until the tip reaches the best known height. Returns blocks applied. */
-  catchUp(): Promise<number> {
-    this.catching ??= this.run().finally(() => (this.catching = undefined))
+  /**
+   * Asks one peer that claims to be far ahead for the first window above the tip, beside
+   * consensus, and says what its answer proves. Strikes the peer when it proves nothing.
+   */
+  async probe(): Promise<Probe> {
+    const { entity, threshold } = this.init
+    const from = entity.tip.height + 1
+    const claimers = this.peersAt(entity.tip.height + threshold + 1)
+    if (claimers.length === 0) return { kind: 'level' }
+    // any of them, not always the highest: a liar claiming the most must not always be asked first
+    const peerId = claimers[Math.floor(Math.random() * claimers.length)]!
+    const claimed = this.heights.get(peerId)!.height
+    const count = Math.min(WINDOW, MAX_BLOCKS_PER_RESPONSE, claimed - from + 1)
+    let blocks: SyncedBlock[]
+    try {
+      blocks = await this.request(peerId, from, count, this.timeouts.probeMs)
+    } catch (err) {
+      this.strike(peerId, `probe failed: ${(err as Error).message}`)
+      return { kind: 'level' }
+    }
+    // consensus may have moved the tip while the answer travelled
+    const fresh = blocks.slice(Math.max(0, entity.tip.height + 1 - from))
+    if (fresh.length === 0) {
+      if (blocks.length === 0) this.strike(peerId, `claimed height ${claimed} and served nothing from ${from}`)
+      return { kind: 'level' }
+    }
+    const evidence = provenPrefix(fresh, entity.tip, entity.chain)
+    if (evidence.verified === 0) {
+      this.strike(peerId, `claimed height ${claimed}; block ${evidence.stoppedAt?.height} does not verify: ${evidence.stoppedAt?.reason}`)
+      return { kind: 'level' }
+    }
+    const proven = fresh.slice(0, evidence.verified)
+    return proven.length > threshold ? { kind: 'behind', peerId, from: entity.tip.height + 1, blocks: proven } : { kind: 'near', blocks: proven }
+  }
+
+  /**
+   * Applies `first` (proven blocks from tip + 1, from a probe) and fetches and applies blocks
+   * until the tip reaches the best believed height. Returns the number of blocks applied.
+   */
+  catchUp(first: { peerId: string; from: number; blocks: SyncedBlock[] } = { peerId: '', from: 0, blocks: [] }): Promise<number> {
+    this.catching ??= this.run(first).finally(() => (this.catching = undefined))
     return this.catching
   }
 
-  private peersAt(height: number): string[] {
-    return [...this.heights.entries()].filter(([id, h]) => h.height >= height && !this.bad.has(id)).map(([id]) => id)
+  private distrusted(peerId: string): boolean {
+    const s = this.strikes.get(peerId)
+    return s !== undefined && s.until > this.init.now()
   }
 
+  private peersAt(height: number): string[] {
+    return [...this.heights.entries()].filter(([id, h]) => h.height >= height && !this.distrusted(id)).map(([id]) => id)
+  }
+
+  /**
+   * A claim the peer could not back: it costs a penalty, the claim is forgotten, and the peer's
+   * claims are ignored for DISTRUST_BASE_MS, doubled for every strike before (up to a ceiling).
+   */
+  private strike(peerId: string, reason: string): void {
+    const now = this.init.now()
+    const before = this.strikes.get(peerId)
+    // a peer that behaved for a long while starts again from one strike
+    const count = before && now - before.until < DISTRUST_MAX_MS ? before.count + 1 : 1
+    const until = now + Math.min(DISTRUST_MAX_MS, DISTRUST_BASE_MS * 2 ** (count - 1))
+    this.strikes.set(peerId, { count, until })
+    this.forget(peerId)
+    this.init.network.penalize(peerId, `sync: ${reason}`)
+    this.init.logger.info({ peerId, strikes: count, distrustMs: until - now, reason }, 'sync peer could not back its height')
+  }
+
+  private async request(peerId: string, from: number, count: number, timeoutMs: number): Promise<SyncedBlock[]> {
+    const bytes = await this.init.network.request(peerId, this.init.protocol, encodeSyncRequest({ type: 'blocks', from, count }), { timeoutMs, maxResponseBytes: MAX_RESPONSE_MESSAGE })
+    const blocks = decodeBlocks(bytes)
+    if (blocks.length > count) throw new Error(`${blocks.length} blocks for a request of ${count}`)
+    return blocks
+  }
+
+  /** One window from some peer that claims it, trying others when one fails; strikes the failures. */
   private fetch(from: number, count: number, exclude: Set<string>): Promise<{ peerId: string; blocks: SyncedBlock[] }> {
     const candidates = this.peersAt(from).filter((p) => !exclude.has(p))
     if (candidates.length === 0) return Promise.reject(new Error(`no peer has height ${from}`))
     const peerId = candidates[(from / WINDOW) % candidates.length | 0]!
-    const request = encodeSyncRequest({ type: 'blocks', from, count })
-    return this.init.network
-      .request(peerId, this.init.protocol, request, { timeoutMs: BLOCKS_TIMEOUT_MS, maxResponseBytes: 16 * 1024 * 1024 })
-      .then((bytes) => ({ peerId, blocks: decodeBlocks(bytes) }))
+    const claimed = this.heights.get(peerId)!.height
+    return this.request(peerId, from, count, this.timeouts.blocksMs)
+      .then((blocks) => {
+        // a server stops early only at its byte limit, which one block never reaches
+        if (blocks.length === 0) throw new Error(`claimed height ${claimed} and served nothing from ${from}`)
+        return { peerId, blocks }
+      })
       .catch((err: Error) => {
         exclude.add(peerId)
-        // it claimed the height and could not serve it: stop believing it, and make it cost
-        this.forget(peerId)
-        this.init.network.penalize(peerId, `sync request failed: ${err.message}`)
-        this.init.logger.debug({ peerId, from, err: err.message }, 'sync request failed, trying another peer')
+        this.strike(peerId, `sync request failed: ${err.message}`)
         return this.fetch(from, count, exclude)
       })
   }
 
-  private async run(): Promise<number> {
+  /** Applies one block through the server; waits out a full frame (our back-pressure, not the peer's fault). */
+  private async apply(synced: SyncedBlock): Promise<{ ok: true; height: number; txHashes: Uint8Array[] } | { ok: false; code: string }> {
+    const { server, entity } = this.init
+    const input = encodeServerInput([[entity.id, [encodeString('block'), synced.block, synced.commit]]])
+    for (let attempt = 0; ; attempt++) {
+      const out = server.receive(input)[0]
+      if (out?.type === 'block.committed') return { ok: true, height: out.height, txHashes: out.txHashes }
+      const code = out && 'code' in out ? out.code : 'unknown'
+      if (code !== ErrorCode.ServerBusy || attempt >= BUSY_RETRIES) return { ok: false, code }
+      await server.flush(this.init.now())
+    }
+  }
+
+  private async run(first: { peerId: string; from: number; blocks: SyncedBlock[] }): Promise<number> {
     const { entity, server, logger } = this.init
     let applied = 0
+    const applyWindow = async (peerId: string, blocks: SyncedBlock[]): Promise<boolean> => {
+      const appliedNow: Array<{ height: number; txHashes: Uint8Array[] }> = []
+      let ok = true
+      for (const synced of blocks) {
+        const out = await this.apply(synced)
+        if (!out.ok) {
+          ok = false
+          if (out.code === ErrorCode.ServerBusy) {
+            logger.warn({ height: entity.tip.height + 1 }, 'sync pauses: the local frame stays full')
+          } else {
+            logger.warn({ peerId, height: entity.tip.height + 1, code: out.code }, 'peer sent a block that does not verify')
+            this.strike(peerId, `sync block rejected: ${out.code}`)
+          }
+          break
+        }
+        applied++
+        appliedNow.push(out)
+      }
+      await server.flush(this.init.now())
+      for (const a of appliedNow) this.init.onApplied?.(a.height, a.txHashes)
+      return ok
+    }
+    // the proven blocks of the probe, less those consensus committed meanwhile
+    const fresh = first.blocks.slice(Math.max(0, entity.tip.height + 1 - first.from))
+    if (fresh.length > 0 && !(await applyWindow(first.peerId, fresh))) return applied
     // windows requested, by first height; always consecutive from the tip, so the one to apply
     // next is the one keyed tip + 1
     const inFlight = new Map<number, { count: number; result: Promise<{ peerId: string; blocks: SyncedBlock[] }> }>()
@@ -140,28 +287,8 @@ export class Syncer {
         logger.warn({ from: entity.tip.height + 1, err: (err as Error).message }, 'no peer could serve blocks; sync pauses')
         break
       }
-      let rejected = false
-      const appliedNow: Array<{ height: number; txHashes: Uint8Array[] }> = []
-      for (const { block, commit } of result.blocks) {
-        const out = server.receive(encodeServerInput([[entity.id, [encodeString('block'), block, commit]]]))[0]
-        if (out?.type !== 'block.committed') {
-          const code = out && 'code' in out ? out.code : 'unknown'
-          logger.warn({ peerId: result.peerId, height: entity.tip.height + 1, code }, 'peer sent a block that does not verify')
-          this.bad.add(result.peerId)
-          this.init.network.penalize(result.peerId, `sync block rejected: ${code}`)
-          this.forget(result.peerId)
-          rejected = true
-          break
-        }
-        applied++
-        appliedNow.push({ height: out.height, txHashes: out.txHashes })
-      }
-      await server.flush(this.init.now())
-      for (const a of appliedNow) this.init.onApplied?.(a.height, a.txHashes)
-      if (rejected || result.blocks.length < window.count) {
-        if (result.blocks.length === 0) this.forget(result.peerId) // it claimed a height it cannot serve
-        restart()
-      }
+      const ok = await applyWindow(result.peerId, result.blocks)
+      if (!ok || result.blocks.length < window.count) restart()
       if (this.peersAt(entity.tip.height + 1).length === 0 && entity.tip.height < this.bestHeight) break
     }
     return applied

@@ -1,0 +1,177 @@
+// The syncer against peers that lie about their height (review C-2): a claim alone never takes
+// the node out of consensus; a claim the peer cannot back costs it a strike (a penalty, and its
+// claims ignored for a while that doubles each time); blocks proven by their certificates do.
+// A real server machine over an in-memory store; the peers are a fake network answering the
+// sync protocol from an honest chain built in the test, or lying.
+
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import {
+  MemoryStore,
+  Server,
+  buildBlock,
+  encodeBlock,
+  encodeCommit,
+  genesisState,
+  proposerIndex,
+  type Tip,
+} from '../../../packages/core/src/index.ts'
+import { silentLogger } from '../../../packages/node/src/logger.ts'
+import { FollowOrSync } from '../../../packages/node/src/sync/follow.ts'
+import { type SyncedBlock, decodeSyncRequest, encodeBlocks, encodeStatus } from '../../../packages/node/src/sync/protocol.ts'
+import { DISTRUST_BASE_MS, Syncer, type SyncNetwork } from '../../../packages/node/src/sync/syncer.ts'
+import { type TestChain, makeChain, seed } from '../../fixtures/chain.ts'
+
+const THRESHOLD = 3
+/** The syncer's deadlines, short so that a peer that never answers costs the test little. */
+const FAST = { statusMs: 200, probeMs: 200, blocksMs: 200 }
+
+/** `count` blocks with real quorum certificates, each built by its scheduled proposer. */
+function honestChain(chain: TestChain, count: number): SyncedBlock[] {
+  const validators = chain.validators.map((v) => ({ publicKey: v.bls.publicKey, account: v.account.address, shares: v.shares }))
+  let tip: Tip = { height: 0, hash: chain.entity, time: chain.genesis.time, state: genesisState(chain.genesis).state }
+  const out: SyncedBlock[] = []
+  for (let h = 1; h <= count; h++) {
+    const built = buildBlock({ tip, chain: { network: chain.network, entity: chain.entity }, time: tip.time + 100, proposer: proposerIndex(validators, h, 0), candidates: [] })
+    out.push({ block: encodeBlock(built.block), commit: encodeCommit(chain.commit(h, built.hash, [0, 1, 2])) })
+    tip = { height: h, hash: built.hash, time: built.block.header.time, state: built.state }
+  }
+  return out
+}
+
+type Behaviour = { claim: number; serve: (from: number, count: number) => SyncedBlock[] | Promise<SyncedBlock[]> }
+
+class FakeNetwork implements SyncNetwork {
+  readonly penalties: Array<{ peerId: string; reason: string }> = []
+  readonly requests: Array<{ peerId: string; type: string; from?: number }> = []
+  constructor(readonly peersBy: Map<string, Behaviour>) {}
+  peers() {
+    return [...this.peersBy.keys()].map((peerId) => ({ peerId }))
+  }
+  async request(peerId: string, _protocol: string, data: Uint8Array, options: { timeoutMs: number }): Promise<Uint8Array> {
+    const peer = this.peersBy.get(peerId)!
+    const r = decodeSyncRequest(data)
+    this.requests.push({ peerId, type: r.type, ...(r.type === 'blocks' ? { from: r.from } : {}) })
+    if (r.type === 'status') return encodeStatus({ height: peer.claim, headHash: new Uint8Array(32) })
+    // as the real network does: no answer within the deadline is an error
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), options.timeoutMs)))
+    try {
+      return encodeBlocks(await Promise.race([peer.serve(r.from, r.count), deadline]))
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  penalize(peerId: string, reason: string) {
+    this.penalties.push({ peerId, reason })
+  }
+}
+
+interface Ctx {
+  chain: TestChain
+  blocks: SyncedBlock[]
+  server: Server
+  clock: { now: number }
+}
+
+const sync = suite<Ctx>('sync against height liars')
+
+sync.before(async (ctx) => {
+  ctx.chain = makeChain()
+  ctx.blocks = honestChain(ctx.chain, 40)
+})
+
+sync.before.each(async (ctx) => {
+  ctx.server = await Server.open({ id: seed('sync test server'), store: new MemoryStore(), entities: [ctx.chain.genesis] })
+  ctx.clock = { now: 1_000_000 }
+})
+
+function syncer(ctx: Ctx, network: SyncNetwork): Syncer {
+  const entity = ctx.server.entity(ctx.chain.entity)!
+  return new Syncer({ protocol: '/sync', network, server: ctx.server, entity, threshold: THRESHOLD, logger: silentLogger(), now: () => ctx.clock.now, timeouts: FAST })
+}
+
+const honest = (ctx: Ctx, height: number): Behaviour => ({ claim: height, serve: (from, count) => ctx.blocks.slice(from - 1, Math.min(from - 1 + count, height)) })
+
+sync('a peer that claims a far height and serves nothing gets a strike, and its claims are ignored for a doubling while', async (ctx) => {
+  const network = new FakeNetwork(new Map([['liar', { claim: 1000, serve: () => [] }]]))
+  const s = syncer(ctx, network)
+  await s.refresh()
+  assert.ok(s.behind(), 'the claim alone says behind')
+  assert.equal(await s.probe(), { kind: 'level' }, 'but the probe proves nothing')
+  assert.is(network.penalties.length, 1)
+  assert.is(network.penalties[0]!.peerId, 'liar')
+  assert.is(s.strikesOf('liar'), 1)
+  assert.not.ok(s.behind(), 'its claim is forgotten')
+
+  // while distrusted, it is not even asked
+  ctx.clock.now += DISTRUST_BASE_MS - 1
+  const asked = network.requests.length
+  await s.refresh()
+  assert.is(network.requests.length, asked)
+  // then asked again; a second strike silences it twice as long
+  ctx.clock.now += 2
+  await s.refresh()
+  assert.ok(s.behind())
+  await s.probe()
+  assert.is(s.strikesOf('liar'), 2)
+  ctx.clock.now += DISTRUST_BASE_MS + 1
+  await s.refresh()
+  assert.not.ok(s.behind(), 'still silent after one base period')
+  ctx.clock.now += DISTRUST_BASE_MS
+  await s.refresh()
+  assert.ok(s.behind(), 'heard again after two')
+})
+
+sync('blocks whose certificates do not verify are no evidence, and cost a strike', async (ctx) => {
+  const forged = ctx.blocks.slice(0, 20).map((b) => ({ block: b.block, commit: encodeCommit(ctx.chain.commit(1, new Uint8Array(32), [0, 1, 2])) }))
+  const network = new FakeNetwork(new Map([['forger', { claim: 1000, serve: () => forged }]]))
+  const s = syncer(ctx, network)
+  await s.refresh()
+  assert.equal(await s.probe(), { kind: 'level' })
+  assert.is(s.strikesOf('forger'), 1)
+})
+
+sync('an honest peer far ahead proves it; catch-up applies its blocks', async (ctx) => {
+  const network = new FakeNetwork(new Map([['honest', honest(ctx, 40)]]))
+  const s = syncer(ctx, network)
+  await s.refresh()
+  const probe = await s.probe()
+  assert.is(probe.kind, 'behind')
+  assert.is(await s.catchUp(probe.kind === 'behind' ? probe : undefined), 40)
+  assert.is(ctx.server.entity(ctx.chain.entity)!.tip.height, 40)
+  assert.equal(network.penalties, [])
+})
+
+sync('a few proven blocks are handed to consensus, not a reason to leave it', async (ctx) => {
+  // it claims far more than it can prove: the two real blocks are all there is
+  const network = new FakeNetwork(new Map([['short', { claim: 100, serve: (from) => ctx.blocks.slice(from - 1, 2) }]]))
+  const s = syncer(ctx, network)
+  await s.refresh()
+  const probe = await s.probe()
+  assert.is(probe.kind, 'near')
+  assert.is(probe.kind === 'near' ? probe.blocks.length : 0, 2)
+})
+
+sync('with only a liar connected, the follow-or-sync switch never stops consensus', async (ctx) => {
+  const network = new FakeNetwork(new Map([['liar', { claim: 1000, serve: () => [] }], ['slowpoke', { claim: 900, serve: () => new Promise(() => {}) }]]))
+  const s = syncer(ctx, network)
+  let stops = 0
+  const follow = new FollowOrSync({
+    syncer: s,
+    consensus: { start: async () => {}, stop: () => stops++, takeCommitted: () => {} },
+    tipHeight: () => 0,
+    intervalMs: 1_000_000,
+    logger: silentLogger(),
+  })
+  // the slow peer never answers: its probe times out and costs it a strike, like the empty answer
+  for (let i = 0; i < 6; i++) {
+    await follow.check()
+    ctx.clock.now += 60_000
+  }
+  assert.is(stops, 0)
+  assert.ok(network.penalties.some((p) => p.peerId === 'liar'))
+  assert.ok(network.penalties.some((p) => p.peerId === 'slowpoke'))
+})
+
+sync.run()
