@@ -9,6 +9,7 @@ import { asBytes, asList, asUint, decodeRlp, encodeRlp, encodeUint, type RlpItem
 import { StateTree } from '../state/tree.ts'
 import type { Threshold, Validator, ValidatorCandidate } from '../types/chain.ts'
 import { verifyBlsPossession } from '../crypto/bls.ts'
+import { MAX_VALIDATORS } from '../limits.ts'
 import { strictlyAbove } from '../consensus/weights.ts'
 import {
   decodeThreshold,
@@ -44,6 +45,7 @@ export interface EntityProposal {
   id: Bytes
   action: Bytes
   creator: Bytes
+  /** Support when last counted: the shares, in the set of that time, of the voters still in it. */
   shares: number
   expiresAt: number
   voters: Bytes[]
@@ -109,20 +111,40 @@ export function checkThreshold(t: Threshold): void {
   }
 }
 
-/** A validator set that may be admitted: positive shares, no key twice, every key's possession proven. */
+/**
+ * A validator set that may be admitted: 1..MAX_VALIDATORS validators with positive shares whose
+ * sum is a safe integer (consensus counts in those totals, and refuses a set it cannot count:
+ * a set admitted here must never reach that refusal), no BLS key and no account twice (a
+ * proposal vote is matched to its validator by account), every key's possession proven.
+ */
 export function checkValidators(validators: ValidatorCandidate[]): void {
-  const seen = new Set<string>()
+  if (validators.length === 0 || validators.length > MAX_VALIDATORS) {
+    throw new CoreError(ErrorCode.TxBadAction, `a validator set needs 1..${MAX_VALIDATORS} validators`)
+  }
+  const keys = new Set<string>()
+  const accounts = new Set<string>()
+  let total = 0
+  for (const v of validators) {
+    if (!Number.isSafeInteger(v.shares) || v.shares <= 0) {
+      throw new CoreError(ErrorCode.TxBadAction, 'every validator needs a positive whole number of shares')
+    }
+    total += v.shares
+    if (!Number.isSafeInteger(total)) {
+      throw new CoreError(ErrorCode.TxBadAction, `total shares pass ${Number.MAX_SAFE_INTEGER}`)
+    }
+    if (v.account.length !== 20) throw new CoreError(ErrorCode.TxBadAction, 'a validator account is 20 bytes')
+    const key = toHex(v.publicKey)
+    if (keys.has(key)) throw new CoreError(ErrorCode.TxBadAction, `validator ${key.slice(0, 16)} listed twice`)
+    keys.add(key)
+    const account = toHex(v.account)
+    if (accounts.has(account)) throw new CoreError(ErrorCode.TxBadAction, `account ${account} belongs to two validators`)
+    accounts.add(account)
+  }
+  // Last: the pairing check is by far the most expensive.
   for (const v of validators) {
     if (!verifyBlsPossession(v.publicKey, v.proofOfPossession)) {
       throw new CoreError(ErrorCode.TxBadAction, `validator ${toHex(v.publicKey).slice(0, 16)} has no valid proof of possession`)
     }
-    if (!Number.isSafeInteger(v.shares) || v.shares <= 0) {
-      throw new CoreError(ErrorCode.TxBadAction, 'every validator needs a positive whole number of shares')
-    }
-    if (v.account.length !== 20) throw new CoreError(ErrorCode.TxBadAction, 'a validator account is 20 bytes')
-    const key = toHex(v.publicKey)
-    if (seen.has(key)) throw new CoreError(ErrorCode.TxBadAction, `validator ${key.slice(0, 16)} listed twice`)
-    seen.add(key)
   }
 }
 

@@ -2,7 +2,7 @@
 // StateBatch and either applies its whole effect or throws a CoreError before writing anything,
 // so a failed transaction leaves the batch as it was.
 
-import { type Bytes, equals } from '../bytes.ts'
+import { type Bytes, equals, toHex } from '../bytes.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
 import { VALIDATOR_SET_CHANGE_DELAY } from '../consensus/params.ts'
 import { MAX_BLOCK_BYTES, MAX_BLOCK_TXS } from '../limits.ts'
@@ -82,36 +82,54 @@ export function applyTransaction(batch: StateBatch, ctx: BlockContext, tx: Trans
   batch.setNonce(account, expected + 1)
 }
 
-function requireValidator(batch: StateBatch, account: Bytes): { validator: Validator; total: number } {
-  const validators = batch.validators()
+function requireValidator(validators: Validator[], account: Bytes): Validator {
   const validator = validatorOf(validators, account)
   if (validator === undefined) throw new CoreError(ErrorCode.TxNotValidator, 'only validators may create or vote on proposals')
-  return { validator, total: totalShares(validators) }
+  return validator
+}
+
+/**
+ * The shares, in the set governing now, of the validators among `voters`. A proposal's support
+ * is always counted in the current set: votes of validators removed since do not count, and
+ * shares changed since count as they are now, so a proposal passes only with a quorum of the set
+ * that executes it. (Accounts are unique in a set, so each voter matches at most one validator.)
+ */
+function supportOf(validators: Validator[], voters: Bytes[]): number {
+  const shares = new Map(validators.map((v) => [toHex(v.account), v.shares]))
+  let total = 0
+  for (const voter of voters) total += shares.get(toHex(voter)) ?? 0
+  return total
+}
+
+function passes(batch: StateBatch, ctx: BlockContext, id: Bytes, validators: Validator[], shares: number): void {
+  if (!hasQuorum(shares, totalShares(validators), batch.threshold())) return
+  if (!ctx.passed.some((p) => equals(p, id))) ctx.passed.push(id)
 }
 
 function createProposal(batch: StateBatch, ctx: BlockContext, account: Bytes, tx: Transaction, id: Bytes): void {
   const { action, actionBytes, expiresIn } = decodeProposalCreate(tx.payload)
   checkAction(action)
-  const { validator, total } = requireValidator(batch, account)
+  const validators = batch.validators()
+  const validator = requireValidator(validators, account)
   if (batch.proposal(id) !== undefined) throw new CoreError(ErrorCode.TxProposalExists, 'proposal exists')
   const params = batch.params()
   const period = expiresIn === 0 ? params.proposalExpiry : Math.min(expiresIn, params.proposalExpiry)
   const expiresAt = ctx.height + period
   batch.setProposal({ id, action: actionBytes, creator: account, shares: validator.shares, expiresAt, voters: [account] })
   batch.setExpiring(expiresAt, [...batch.expiring(expiresAt), id])
-  if (hasQuorum(validator.shares, total, batch.threshold())) ctx.passed.push(id)
+  passes(batch, ctx, id, validators, validator.shares)
 }
 
 function voteProposal(batch: StateBatch, ctx: BlockContext, account: Bytes, id: Bytes): void {
   const proposal = batch.proposal(id)
   if (proposal === undefined) throw new CoreError(ErrorCode.TxProposalUnknown, 'no open proposal with that id')
-  const { validator, total } = requireValidator(batch, account)
+  const validators = batch.validators()
+  requireValidator(validators, account)
   if (proposal.voters.some((v) => equals(v, account))) throw new CoreError(ErrorCode.TxAlreadyVoted, 'already voted')
-  const threshold = batch.threshold()
-  const before = hasQuorum(proposal.shares, total, threshold)
-  const shares = proposal.shares + validator.shares
-  batch.setProposal({ ...proposal, shares, voters: [...proposal.voters, account] })
-  if (!before && hasQuorum(shares, total, threshold)) ctx.passed.push(id)
+  const voters = [...proposal.voters, account]
+  const shares = supportOf(validators, voters)
+  batch.setProposal({ ...proposal, shares, voters })
+  passes(batch, ctx, id, validators, shares)
 }
 
 /** Rejects, at creation, an action that could never be executed. */
