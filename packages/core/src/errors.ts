@@ -27,6 +27,7 @@ export const ErrorCode = {
   TxProposalExists: 'TX_PROPOSAL_EXISTS',
   TxAlreadyVoted: 'TX_ALREADY_VOTED',
   TxBadAction: 'TX_BAD_ACTION',
+  TxTooManyOpenProposals: 'TX_TOO_MANY_OPEN_PROPOSALS',
 
   // blocks, in the order validation meets them
   BlockTooLarge: 'BLOCK_TOO_LARGE',

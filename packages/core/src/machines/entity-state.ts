@@ -9,7 +9,7 @@ import { asBytes, asList, asUint, decodeRlp, encodeRlp, encodeUint, type RlpItem
 import { StateTree } from '../state/tree.ts'
 import type { Threshold, Validator, ValidatorCandidate } from '../types/chain.ts'
 import { verifyBlsPossession } from '../crypto/bls.ts'
-import { MAX_VALIDATORS } from '../limits.ts'
+import { MAX_BLOCK_BYTES, MAX_BLOCK_TXS, MAX_VALIDATORS } from '../limits.ts'
 import { strictlyAbove } from '../consensus/weights.ts'
 import {
   decodeThreshold,
@@ -23,8 +23,10 @@ import {
   PENDING_KEY,
   THRESHOLD_KEY,
   VALIDATORS_KEY,
-  expiryKey,
+  expiryCountKey,
+  expiryEntryKey,
   nonceKey,
+  openProposalsKey,
   proposalKey,
 } from './state-keys.ts'
 
@@ -33,12 +35,65 @@ export interface EntityParams {
   proposalExpiry: number
   maxBlockTxs: number
   maxBlockBytes: number
+  /**
+   * Undecided proposals one validator account may have open at once. It bounds what one
+   * validator can make the entity store, and the work of expiring them: at most
+   * validators x maxOpenProposals proposals expire at one height.
+   */
+  maxOpenProposals: number
 }
+
+export const DEFAULT_MAX_OPEN_PROPOSALS = 16
 
 export const DEFAULT_PARAMS: EntityParams = {
   proposalExpiry: 1000,
   maxBlockTxs: 1000,
   maxBlockBytes: 1024 * 1024,
+  maxOpenProposals: DEFAULT_MAX_OPEN_PROPOSALS,
+}
+
+/** What a genesis or a params.set may set each parameter to, inclusive. */
+export const PARAM_RANGES: Readonly<Record<keyof EntityParams, readonly [min: number, max: number]>> = {
+  proposalExpiry: [1, 1_000_000],
+  maxBlockTxs: [1, MAX_BLOCK_TXS],
+  maxBlockBytes: [1024, MAX_BLOCK_BYTES],
+  maxOpenProposals: [1, 100],
+}
+
+export function checkParam(name: keyof EntityParams, value: number): void {
+  const [min, max] = PARAM_RANGES[name]
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new CoreError(ErrorCode.TxBadAction, `${name} must be within ${min}..${max}`, { field: name })
+  }
+}
+
+export function checkParams(p: EntityParams): void {
+  for (const name of Object.keys(PARAM_RANGES) as Array<keyof EntityParams>) checkParam(name, p[name])
+}
+
+/**
+ * [proposalExpiry, maxBlockTxs, maxBlockBytes], plus maxOpenProposals only when it is not the
+ * default: parameters written before it existed (a genesis, whose hash is the entity id, or the
+ * state) keep their bytes and so their hashes, and still decode (to the default).
+ */
+export function encodeParams(p: EntityParams): RlpItem {
+  const base = [encodeUint(p.proposalExpiry), encodeUint(p.maxBlockTxs), encodeUint(p.maxBlockBytes)]
+  return p.maxOpenProposals === DEFAULT_MAX_OPEN_PROPOSALS ? base : [...base, encodeUint(p.maxOpenProposals)]
+}
+
+export function decodeParams(item: RlpItem | undefined, what = 'params'): EntityParams {
+  const f = asList(item, what)
+  if (f.length !== 3 && f.length !== 4) throw new CoreError(ErrorCode.CodecBadField, `${what}: expected 3 or 4 items`, { field: what })
+  const maxOpenProposals = f.length === 4 ? asUint(f[3], 'maxOpenProposals') : DEFAULT_MAX_OPEN_PROPOSALS
+  if (f.length === 4 && maxOpenProposals === DEFAULT_MAX_OPEN_PROPOSALS) {
+    throw new CoreError(ErrorCode.CodecNonCanonical, `${what}: the default maxOpenProposals is left out`, { field: what })
+  }
+  return {
+    proposalExpiry: asUint(f[0], 'proposalExpiry'),
+    maxBlockTxs: asUint(f[1], 'maxBlockTxs'),
+    maxBlockBytes: asUint(f[2], 'maxBlockBytes'),
+    maxOpenProposals,
+  }
 }
 
 export interface EntityProposal {
@@ -177,14 +232,7 @@ export abstract class StateReader {
   params(): EntityParams {
     const v = this.get(PARAMS_KEY)
     if (v === undefined) return DEFAULT_PARAMS
-    return decodeStateValue(v, 'params', (item) => {
-      const f = asList(item, 'params', 3)
-      return {
-        proposalExpiry: asUint(f[0], 'proposalExpiry'),
-        maxBlockTxs: asUint(f[1], 'maxBlockTxs'),
-        maxBlockBytes: asUint(f[2], 'maxBlockBytes'),
-      }
-    })
+    return decodeStateValue(v, 'params', (item) => decodeParams(item))
   }
 
   pending(): PendingValidators | undefined {
@@ -201,10 +249,23 @@ export abstract class StateReader {
     return v === undefined ? undefined : decodeEntityProposal(id, v)
   }
 
-  expiring(height: number): Bytes[] {
-    const v = this.get(expiryKey(height))
-    if (v === undefined) return []
-    return decodeStateValue(v, 'expiry', (item) => asList(item, 'expiry').map((id) => asBytes(id, 'id', 32)))
+  /** How many proposal ids are listed to expire at the end of `height` (some may have closed since). */
+  expiringCount(height: number): number {
+    const v = this.get(expiryCountKey(height))
+    return v === undefined ? 0 : decodeStateValue(v, 'expiry count', (i) => asUint(i, 'count'))
+  }
+
+  /** The `index`-th id listed to expire at the end of `height`, index < expiringCount(height). */
+  expiringAt(height: number, index: number): Bytes {
+    const v = this.get(expiryEntryKey(height, index))
+    if (v === undefined) throw new CoreError(ErrorCode.StorageCorrupt, `expiry entry ${index} at ${height} is missing`)
+    return decodeStateValue(v, 'expiry entry', (i) => asBytes(i, 'id', 32))
+  }
+
+  /** Open proposals created by `account`. */
+  openProposals(account: Bytes): number {
+    const v = this.get(openProposalsKey(account))
+    return v === undefined ? 0 : decodeStateValue(v, 'open proposals', (i) => asUint(i, 'open'))
   }
 
   /** Hash of the validator set and threshold that govern the next height. */
@@ -272,7 +333,7 @@ export class StateBatch extends StateReader {
   }
 
   setParams(p: EntityParams): void {
-    this.set(PARAMS_KEY, encodeRlp([encodeUint(p.proposalExpiry), encodeUint(p.maxBlockTxs), encodeUint(p.maxBlockBytes)]))
+    this.set(PARAMS_KEY, encodeRlp(encodeParams(p)))
   }
 
   setPending(p: PendingValidators | undefined): void {
@@ -288,9 +349,23 @@ export class StateBatch extends StateReader {
     this.delete(proposalKey(id))
   }
 
-  setExpiring(height: number, ids: Bytes[]): void {
-    if (ids.length === 0) this.delete(expiryKey(height))
-    else this.set(expiryKey(height), encodeRlp(ids))
+  /** Lists a proposal to expire at the end of `height`: one new key, whatever the list's length. */
+  addExpiring(height: number, id: Bytes): void {
+    const n = this.expiringCount(height)
+    this.set(expiryEntryKey(height, n), encodeRlp(id))
+    this.set(expiryCountKey(height), encodeRlp(encodeUint(n + 1)))
+  }
+
+  /** Removes the whole list of `height` (after its proposals were closed). */
+  clearExpiring(height: number): void {
+    const n = this.expiringCount(height)
+    for (let i = 0; i < n; i++) this.delete(expiryEntryKey(height, i))
+    if (n > 0) this.delete(expiryCountKey(height))
+  }
+
+  setOpenProposals(account: Bytes, n: number): void {
+    if (n === 0) this.delete(openProposalsKey(account))
+    else this.set(openProposalsKey(account), encodeRlp(encodeUint(n)))
   }
 
   finish(): { state: EntityState; writes: StateWrite[] } {
