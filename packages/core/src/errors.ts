@@ -36,6 +36,7 @@ export const ErrorCode = {
   BlockWrongHeight: 'BLOCK_WRONG_HEIGHT',
   BlockParentUnknown: 'BLOCK_PARENT_UNKNOWN',
   BlockTimeBeforeParent: 'BLOCK_TIME_BEFORE_PARENT',
+  BlockTimeInFuture: 'BLOCK_TIME_IN_FUTURE',
   BlockTxsHashMismatch: 'BLOCK_TXS_HASH_MISMATCH',
   BlockValidatorsHashMismatch: 'BLOCK_VALIDATORS_HASH_MISMATCH',
   BlockBadProposer: 'BLOCK_BAD_PROPOSER',

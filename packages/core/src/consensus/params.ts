@@ -24,6 +24,14 @@ export const SKIP_FRACTION: Threshold = { numerator: 1, denominator: 3 }
  */
 export const MAX_ROUNDS_AHEAD = 1_000
 
+/**
+ * How far ahead of a validator's own clock a proposed block's time may be. Checked only when a
+ * proposal is validated (validation/block.ts checkTime), never when a committed block is applied:
+ * its certificate shows that honest validators checked it against their clocks. Without a bound a
+ * proposer could set the time to year 2100, and every later block would have to follow it.
+ */
+export const MAX_CLOCK_DRIFT_MS = 10_000
+
 export interface LinearTimeout {
   baseMs: number
   deltaMs: number
