@@ -40,8 +40,10 @@ export interface ConsensusState {
   validRound: number
   /** The first correctly signed proposal of each round from that round's proposer. */
   proposals: Map<number, Proposal>
-  /** Blocks by hash hex: from proposals, our own, or fetched after RequestBlock. */
+  /** Blocks by hash hex: from proposals, our own, or fetched after RequestBlock (held-blocks.ts). */
   blocks: Map<string, ConsensusBlock>
+  /** Bytes of the blocks in `blocks`, bounded by MAX_HELD_BLOCK_BYTES for the optional ones. */
+  heldBytes: number
   /** The host's verdicts, by hash hex. */
   validity: Map<string, boolean>
   validating: Set<string>
@@ -71,6 +73,7 @@ export function freshHeightFields() {
     validRound: -1,
     proposals: new Map(),
     blocks: new Map(),
+    heldBytes: 0,
     validity: new Map(),
     validating: new Set(),
     requested: new Set(),
