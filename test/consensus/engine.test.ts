@@ -287,4 +287,27 @@ test('a block held from another round but not validated is validated when its ro
   assert.is(n.state.validRound, 2)
 })
 
+test('M-3: a height started with sign: false never signs or proposes, yet follows and decides', () => {
+  const p = proposerIndex(validators, 1, 0)
+  const n = node(p)
+  const fx = n.send({ type: 'StartHeight', height: 1, validators, threshold, sign: false })
+  assert.not.ok(fx.some((e) => e.type === 'BuildProposal'), 'the proposer of round 0 does not build')
+  for (const step of [Step.Propose, Step.Prevote, Step.Precommit]) n.send({ type: 'TimeoutFired', height: 1, round: 0, step })
+  assert.is(n.state.round, 1)
+  const b = block('followed')
+  n.send({ type: 'ProposalReceived', proposal: proposal(1, 1, b) })
+  n.send({ type: 'BlockValidity', blockHash: b.hash, valid: true })
+  const others = [0, 1, 2, 3].filter((i) => i !== p)
+  for (const i of others) n.send({ type: 'VoteReceived', vote: vote(i, 1, 1, VoteStep.Prevote, b) })
+  for (const i of others) n.send({ type: 'VoteReceived', vote: vote(i, 1, 1, VoteStep.Precommit, b) })
+  const signedOrSent = n.log.filter((e) => e.type === 'PersistVote' || e.type === 'BroadcastVote' || e.type === 'BroadcastProposal' || e.type === 'BuildProposal')
+  assert.equal(signedOrSent, [], 'nothing signed, proposed or sent')
+  assert.ok(n.log.some((e) => e.type === 'CommitBlock'), 'decided on the quorum')
+  assert.is(n.state.step, Step.Decided)
+  // the next height, started normally, signs again
+  const next = n.send({ type: 'StartHeight', height: 2, validators, threshold })
+  if (proposerIndex(validators, 2, 0) === p) assert.ok(next.some((e) => e.type === 'BuildProposal'), 'proposes at height 2')
+  else assert.ok(n.send({ type: 'TimeoutFired', height: 2, round: 0, step: Step.Propose }).some((e) => e.type === 'PersistVote'), 'prevotes at height 2')
+})
+
 test.run()

@@ -48,7 +48,7 @@ export function startRound(ctx: Ctx, round: number): void {
     if (p) requestValidity(ctx, p.block, r)
   }
   pruneHeld(s)
-  if (s.schedule!.proposer(s.height, round) === s.self) {
+  if (s.signing && s.schedule!.proposer(s.height, round) === s.self) {
     const valid = s.validValue ? s.blocks.get(toHex(s.validValue)) : undefined
     if (valid) {
       proposeOwn(ctx, valid, s.validRound)
@@ -120,7 +120,7 @@ export function countVote(s: ConsensusState, vote: Vote): void {
 /** Signs and sends a vote, unless one was signed before at this (round, step): the signer guard. */
 export function castVote(ctx: Ctx, round: number, step: VoteStep, blockHash: Bytes | null): void {
   const s = ctx.s
-  if (s.self < 0) return
+  if (s.self < 0 || !s.signing) return
   const existing = s.ownVotes.get(ownVoteKey(round, step))
   if (existing) {
     if (valueKey(existing.blockHash) === valueKey(blockHash)) ctx.out.push({ type: 'BroadcastVote', vote: existing })

@@ -100,6 +100,7 @@ function startHeight(ctx: Ctx, e: Extract<ConsensusEvent, { type: 'StartHeight' 
     weights,
     schedule: sameSet ? s.schedule : new ProposerSchedule(e.validators),
     self: ctx.init.publicKey ? e.validators.findIndex((v) => equals(v.publicKey, ctx.init.publicKey!)) : -1,
+    signing: e.sign !== false,
   } satisfies Partial<ConsensusState>)
   const restored = (e.restoredVotes ?? []).filter(
     (v) => v.height === e.height && v.validator === s.self && s.self >= 0,

@@ -34,6 +34,11 @@ export interface ConsensusState {
   schedule: ProposerSchedule | null
   /** This node's index in the set of this height, or -1 when it does not vote here. */
   self: number
+  /**
+   * False when the height was started with `sign: false`: the node follows, counts votes and
+   * decides, but signs no vote and no proposal (e.g. its signer record says it signed higher).
+   */
+  signing: boolean
   lockedValue: Bytes | null
   lockedRound: number
   validValue: Bytes | null
@@ -95,6 +100,7 @@ export function initialState(): ConsensusState {
     weights: { shares: [], total: 0, quorum: 1, skip: 1 },
     schedule: null,
     self: -1,
+    signing: true,
     evidence: [],
     evidenceSeen: new Set(),
   }
