@@ -32,6 +32,7 @@ import {
   encodeUint,
   genesisId,
   makeGenesis,
+  proposerIndex,
   toHex,
   utf8,
 } from '@p2pnode/core'
@@ -78,7 +79,8 @@ while (!stopping && entity.tip.height < maxBlocks) {
     server.receive(encodeServerInput([[entity.id, [encodeString('tx'), encodeTx(tx)]]]))
   }
   server.receive(encodeServerInput([], [[encodeString('counter.add'), encodeUint(1)]]))
-  const built = entity.propose(Date.now(), entity.tip.height % 4)
+  // round 0's proposer: block validation checks the header's proposer against the schedule
+  const built = entity.propose(Date.now(), proposerIndex(genesis.validators, entity.tip.height + 1, 0))
   const height = built.block.header.height
   const precommits = validators.map((v, i) =>
     v.signVote(genesis.network, entity.id, i, { height, round: 0, step: VoteStep.Precommit, blockHash: built.hash }),

@@ -13,11 +13,14 @@ import {
   initialState,
   type Proposal,
   proposalSigningMessage,
+  MAX_HELD_BLOCK_BYTES,
+  MAX_ROUNDS_AHEAD,
   proposerIndex,
   Step,
   TEST_TIMEOUTS,
   verifyEvidence,
 } from '../../packages/core/src/consensus/index.ts'
+import { MAX_BLOCK_BYTES } from '../../packages/core/src/limits.ts'
 import { sha256 } from '../../packages/core/src/hash.ts'
 import { type Validator, type Vote, VoteStep } from '../../packages/core/src/types/chain.ts'
 import { createFakeCrypto, fakePublicKey } from './sim/fake-crypto.ts'
@@ -209,6 +212,102 @@ test('the proposer builds, then signs and broadcasts after persisting its own pr
   const out = n.send({ type: 'ProposalValue', height: 1, round: 0, block: block('mine') })
   const types = out.map((e) => e.type)
   assert.ok(types.indexOf('PersistVote') < types.indexOf('BroadcastProposal'), types.join(','))
+})
+
+function validations(effects: ConsensusEffect[]): Extract<ConsensusEffect, { type: 'ValidateBlock' }>[] {
+  return effects.filter((e): e is Extract<ConsensusEffect, { type: 'ValidateBlock' }> => e.type === 'ValidateBlock')
+}
+
+test('H-1: signed proposals for rounds 1..1000 from their proposer cost at most a couple of validations', () => {
+  // The review's attack: a byzantine validator signs a block for every round it is scheduled in,
+  // and every node executed each one at once (about 250 block executions per height with 4).
+  const byzantine = 1
+  const me = [0, 2, 3].find((i) => i !== proposerIndex(validators, 1, 0))!
+  const n = node(me)
+  n.send({ type: 'StartHeight', height: 1, validators, threshold })
+  const rounds = Array.from({ length: 1000 }, (_, i) => i + 1).filter((r) => proposerIndex(validators, 1, r) === byzantine)
+  assert.ok(rounds.length >= 200, `${rounds.length} rounds`)
+  const fx = rounds.flatMap((r) => n.send({ type: 'ProposalReceived', proposal: proposal(1, r, block(`byz ${r}`)) }))
+  const checked = validations(fx)
+  assert.ok(checked.length <= 1, `${checked.length} ValidateBlock effects`)
+  assert.ok(checked.every((e) => e.round <= n.state.round + 1), 'only the current and next round')
+  // those within the window wait, held, for their round, and are validated when it comes
+  const held = rounds.filter((r) => r > 1 && r <= MAX_ROUNDS_AHEAD)
+  assert.ok(held.length > 0)
+  for (const r of held) assert.ok(n.state.proposals.has(r), `round ${r} held`)
+  assert.not.ok(n.state.proposals.has(rounds.find((r) => r > MAX_ROUNDS_AHEAD)!), 'beyond the window: dropped')
+  const target = held[0]!
+  for (let r = 0; n.state.round < target - 1; r++) {
+    n.send({ type: 'TimeoutFired', height: 1, round: r, step: Step.Propose })
+    n.send({ type: 'TimeoutFired', height: 1, round: r, step: Step.Prevote })
+    n.send({ type: 'TimeoutFired', height: 1, round: r, step: Step.Precommit })
+  }
+  assert.ok(validations(n.log).some((e) => e.round === target), `round ${target} validated by round ${n.state.round}`)
+})
+
+test('H-1: blocks held outside the current and next round stay within MAX_HELD_BLOCK_BYTES', () => {
+  const n = node(notProposer)
+  n.send({ type: 'StartHeight', height: 1, validators, threshold })
+  // every proposer's block at the largest size, for each round of the window (one shared buffer)
+  const big = new Uint8Array(MAX_BLOCK_BYTES)
+  const largeBlock = (tag: string): ConsensusBlock => ({ hash: sha256(utf8(tag)), bytes: big })
+  for (let r = 2; r <= MAX_ROUNDS_AHEAD; r++) n.send({ type: 'ProposalReceived', proposal: proposal(1, r, largeBlock(`ahead ${r}`)) })
+  assert.ok(n.state.heldBytes <= MAX_HELD_BLOCK_BYTES, `${n.state.heldBytes} bytes held`)
+  assert.ok(n.state.proposals.size < MAX_ROUNDS_AHEAD - 1, `${n.state.proposals.size} proposals held`)
+  // the rounds being decided are always taken, budget or not
+  n.send({ type: 'ProposalReceived', proposal: proposal(1, 0, largeBlock('now')) })
+  n.send({ type: 'ProposalReceived', proposal: proposal(1, 1, largeBlock('next')) })
+  assert.ok(n.state.proposals.has(0) && n.state.proposals.has(1))
+  assert.ok(n.state.heldBytes <= MAX_HELD_BLOCK_BYTES + 2 * MAX_BLOCK_BYTES)
+  // a new round lets go of what nothing needs, and a dropped proposal is taken when sent again
+  for (let r = 0; r < 6; r++) n.send({ type: 'TimeoutFired', height: 1, round: r, step: Step.Precommit })
+  assert.is(n.state.round, 6)
+  assert.ok(n.state.heldBytes <= MAX_HELD_BLOCK_BYTES, `${n.state.heldBytes} bytes held at round 6`)
+  assert.not.ok(n.state.proposals.has(6), 'round 6 did not fit when it arrived')
+  const again = [6, 7].flatMap((r) => n.send({ type: 'ProposalReceived', proposal: proposal(1, r, largeBlock(`ahead ${r}`)) }))
+  assert.ok(n.state.proposals.has(6) && n.state.proposals.has(7))
+  assert.equal(validations(again).map((e) => e.round), [6, 7])
+})
+
+test('a block held from another round but not validated is validated when its round gathers a proof-of-lock (line 36)', () => {
+  const n = node(notProposer)
+  n.send({ type: 'StartHeight', height: 1, validators, threshold })
+  n.send({ type: 'TimeoutFired', height: 1, round: 0, step: Step.Precommit })
+  n.send({ type: 'TimeoutFired', height: 1, round: 1, step: Step.Precommit })
+  assert.is(n.state.round, 2)
+  const a = block('late round 0')
+  const late = n.send({ type: 'ProposalReceived', proposal: proposal(1, 0, a) })
+  assert.is(validations(late).length, 0, 'a past round is not validated on arrival')
+  n.send({ type: 'TimeoutFired', height: 1, round: 2, step: Step.Propose })
+  const others = [0, 1, 2, 3].filter((i) => i !== notProposer)
+  const fx = others.flatMap((i) => n.send({ type: 'VoteReceived', vote: vote(i, 1, 2, VoteStep.Prevote, a) }))
+  assert.ok(validations(fx).some((e) => equals(e.blockHash, a.hash)), 'validated once a quorum prevoted it')
+  n.send({ type: 'BlockValidity', blockHash: a.hash, valid: true })
+  assert.ok(n.state.validValue && equals(n.state.validValue, a.hash))
+  assert.is(n.state.validRound, 2)
+})
+
+test('M-3: a height started with sign: false never signs or proposes, yet follows and decides', () => {
+  const p = proposerIndex(validators, 1, 0)
+  const n = node(p)
+  const fx = n.send({ type: 'StartHeight', height: 1, validators, threshold, sign: false })
+  assert.not.ok(fx.some((e) => e.type === 'BuildProposal'), 'the proposer of round 0 does not build')
+  for (const step of [Step.Propose, Step.Prevote, Step.Precommit]) n.send({ type: 'TimeoutFired', height: 1, round: 0, step })
+  assert.is(n.state.round, 1)
+  const b = block('followed')
+  n.send({ type: 'ProposalReceived', proposal: proposal(1, 1, b) })
+  n.send({ type: 'BlockValidity', blockHash: b.hash, valid: true })
+  const others = [0, 1, 2, 3].filter((i) => i !== p)
+  for (const i of others) n.send({ type: 'VoteReceived', vote: vote(i, 1, 1, VoteStep.Prevote, b) })
+  for (const i of others) n.send({ type: 'VoteReceived', vote: vote(i, 1, 1, VoteStep.Precommit, b) })
+  const signedOrSent = n.log.filter((e) => e.type === 'PersistVote' || e.type === 'BroadcastVote' || e.type === 'BroadcastProposal' || e.type === 'BuildProposal')
+  assert.equal(signedOrSent, [], 'nothing signed, proposed or sent')
+  assert.ok(n.log.some((e) => e.type === 'CommitBlock'), 'decided on the quorum')
+  assert.is(n.state.step, Step.Decided)
+  // the next height, started normally, signs again
+  const next = n.send({ type: 'StartHeight', height: 2, validators, threshold })
+  if (proposerIndex(validators, 2, 0) === p) assert.ok(next.some((e) => e.type === 'BuildProposal'), 'proposes at height 2')
+  else assert.ok(n.send({ type: 'TimeoutFired', height: 2, round: 0, step: Step.Propose }).some((e) => e.type === 'PersistVote'), 'prevotes at height 2')
 })
 
 test.run()

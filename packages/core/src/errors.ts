@@ -27,6 +27,7 @@ export const ErrorCode = {
   TxProposalExists: 'TX_PROPOSAL_EXISTS',
   TxAlreadyVoted: 'TX_ALREADY_VOTED',
   TxBadAction: 'TX_BAD_ACTION',
+  TxTooManyOpenProposals: 'TX_TOO_MANY_OPEN_PROPOSALS',
 
   // blocks, in the order validation meets them
   BlockTooLarge: 'BLOCK_TOO_LARGE',
@@ -35,6 +36,7 @@ export const ErrorCode = {
   BlockWrongHeight: 'BLOCK_WRONG_HEIGHT',
   BlockParentUnknown: 'BLOCK_PARENT_UNKNOWN',
   BlockTimeBeforeParent: 'BLOCK_TIME_BEFORE_PARENT',
+  BlockTimeInFuture: 'BLOCK_TIME_IN_FUTURE',
   BlockTxsHashMismatch: 'BLOCK_TXS_HASH_MISMATCH',
   BlockValidatorsHashMismatch: 'BLOCK_VALIDATORS_HASH_MISMATCH',
   BlockBadProposer: 'BLOCK_BAD_PROPOSER',

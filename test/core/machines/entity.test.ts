@@ -8,10 +8,15 @@ import { encodeCounterAdd, encodeProposalVote } from '../../../packages/core/src
 import { AccountSigner } from '../../../packages/core/src/machines/signer.ts'
 import { MemoryStore } from '../../../packages/core/src/storage/memory.ts'
 import { TxKind } from '../../../packages/core/src/types/chain.ts'
+import { MAX_CLOCK_DRIFT_MS, proposerIndex } from '../../../packages/core/src/consensus/index.ts'
 import { makeChain, seed } from '../../fixtures/chain.ts'
 
 const chain = makeChain()
 const alice = new AccountSigner(seed('alice'))
+/** Validating a proposal of height 1 at round 0, with a clock just past the block's time. */
+const at = { round: 0, now: chain.genesis.time + 200 }
+const first = proposerIndex(chain.genesis.validators, 1, 0)
+const second = proposerIndex(chain.genesis.validators, 1, 1)
 
 async function twoNodes() {
   const a = (await EntityMachine.open(chain.genesis, new MemoryStore())).entity
@@ -26,8 +31,8 @@ test('a proposal validated by a peer commits there to the same state', async () 
   b.addTransaction(tx) // b saw it on gossip: its signature is checked once, here
   const built = a.propose(chain.genesis.time + 100, 0)
   const bytes = encodeBlock(built.block)
-  const executed = b.validateProposed(bytes)
-  assert.is(b.validateProposed(bytes), executed, 'a second validation of the same block is free')
+  const executed = b.validateProposed(bytes, at)
+  assert.is(b.validateProposed(bytes, at), executed, 'a second validation of the same block is free')
   const commit = encodeCommit(chain.commit(1, built.hash))
   a.applyCommitted(bytes, commit)
   b.applyCommitted(bytes, commit)
@@ -41,7 +46,7 @@ test('an invalid proposal is refused with its code and leaves the tip', async ()
   a.addTransaction(chain.tx(alice, 0, TxKind.CounterAdd, encodeCounterAdd(1)))
   const built = a.propose(chain.genesis.time + 100, 0)
   const bad = encodeBlock({ ...built.block, header: { ...built.block.header, stateRoot: new Uint8Array(32) } })
-  assert.is(code(() => b.validateProposed(bad)), 'BLOCK_STATE_ROOT_MISMATCH')
+  assert.is(code(() => b.validateProposed(bad, at)), 'BLOCK_STATE_ROOT_MISMATCH')
   assert.is(b.tip.height, 0)
 })
 
@@ -78,6 +83,36 @@ test('a genuine header and commit with other transactions is refused, cached exe
   assert.is(code(() => b.applyCommitted(swapped, commit)), 'BLOCK_TXS_HASH_MISMATCH', 'a node that never saw it')
   a.applyCommitted(encodeBlock(built.block), commit)
   assert.is(a.tip.state.counter(), 9)
+})
+
+test('M-7: a proposed block more than MAX_CLOCK_DRIFT_MS ahead of the clock is refused; committed, it is not', async () => {
+  const { a, b } = await twoNodes()
+  const now = chain.genesis.time + 1_000
+  const far = a.propose(Number.MAX_SAFE_INTEGER, first)
+  assert.is(code(() => b.validateProposed(encodeBlock(far.block), { round: 0, now })), 'BLOCK_TIME_IN_FUTURE')
+  const edge = a.propose(now + MAX_CLOCK_DRIFT_MS, first)
+  b.validateProposed(encodeBlock(edge.block), { round: 0, now })
+  const over = a.propose(now + MAX_CLOCK_DRIFT_MS + 1, first)
+  assert.is(code(() => b.validateProposed(encodeBlock(over.block), { round: 0, now })), 'BLOCK_TIME_IN_FUTURE')
+  // a certificate shows that honest validators checked the time: applying it never reads a clock
+  b.applyCommitted(encodeBlock(over.block), encodeCommit(chain.commit(1, over.hash)))
+  assert.is(b.tip.height, 1)
+})
+
+test('M-7: the header proposer must be scheduled at some round up to the one the block is proposed or committed at', async () => {
+  assert.is.not(first, second)
+  const { a, b } = await twoNodes()
+  const early = a.propose(chain.genesis.time + 100, second)
+  const bytes = encodeBlock(early.block)
+  assert.is(code(() => b.validateProposed(bytes, { ...at, round: 0 })), 'BLOCK_BAD_PROPOSER', 'round 1 proposer at round 0')
+  b.validateProposed(bytes, { ...at, round: 1 })
+  // a valid value re-proposed later keeps the header of the round it was built in
+  const own = a.propose(chain.genesis.time + 100, first)
+  b.validateProposed(encodeBlock(own.block), { ...at, round: 5 })
+  assert.is(code(() => b.applyCommitted(bytes, encodeCommit(chain.commit(1, early.hash, [0, 1, 2, 3], 0)))), 'BLOCK_BAD_PROPOSER')
+  assert.is(b.tip.height, 0)
+  b.applyCommitted(bytes, encodeCommit(chain.commit(1, early.hash, [0, 1, 2, 3], 1)))
+  assert.is(b.tip.height, 1)
 })
 
 test.run()

@@ -7,7 +7,8 @@ import { decodeTx, encodeTx, txHash, txsHash } from '../../../packages/core/src/
 import { encodeCounterAdd } from '../../../packages/core/src/machines/payloads.ts'
 import { AccountSigner } from '../../../packages/core/src/machines/signer.ts'
 import { type Block, TxKind } from '../../../packages/core/src/types/chain.ts'
-import { validateBlock } from '../../../packages/core/src/validation/block.ts'
+import { checkSanity, checkTime, validateBlock } from '../../../packages/core/src/validation/block.ts'
+import { proposerIndex } from '../../../packages/core/src/consensus/proposer.ts'
 import { buildBlock } from '../../../packages/core/src/validation/build.ts'
 import { makeChain, seed } from '../../fixtures/chain.ts'
 import { Runner } from '../../fixtures/run.ts'
@@ -94,6 +95,26 @@ test('too many transactions for the entity parameters', () => {
   const { run, block } = setup()
   const many = Array.from({ length: run.tip.state.params().maxBlockTxs + 1 }, () => block.txs[0]!)
   assert.is(code(() => validateBlock(withTxs(block, many), run.tip, id)), 'BLOCK_TOO_MANY_TXS')
+})
+
+test('M-7: given the round, the header proposer must be scheduled at some round up to it', () => {
+  const { run, block } = setup()
+  const validators = run.tip.state.validators()
+  const height = block.header.height
+  const byRound = [0, 1, 2, 3].map((r) => proposerIndex(validators, height, r))
+  const late = withHeader(block, { proposer: byRound[2]!, stateRoot: block.header.stateRoot })
+  assert.is(code(() => validateBlock(late, run.tip, id, { round: 1 })), 'BLOCK_BAD_PROPOSER')
+  assert.is(code(() => validateBlock(late, run.tip, id, { round: 2 })), undefined)
+  assert.is(code(() => validateBlock(late, run.tip, id, { round: 9 })), undefined)
+  const ontime = withHeader(block, { proposer: byRound[0]! })
+  assert.is(code(() => validateBlock(ontime, run.tip, id, { round: 0 })), undefined)
+})
+
+test('M-7: block validation itself has no upper time bound (that is a proposal check, against a clock)', () => {
+  const { run, block } = setup()
+  const far = withHeader(block, { time: Number.MAX_SAFE_INTEGER })
+  assert.is(code(() => checkSanity(far, run.tip, id)), undefined)
+  assert.is(code(() => checkTime(far.header, run.tip.time)), 'BLOCK_TIME_IN_FUTURE')
 })
 
 test.run()

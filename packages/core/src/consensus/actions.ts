@@ -6,6 +6,7 @@ import { type Bytes, toHex } from '../bytes.ts'
 import { voteSigningMessage } from '../codec/objects.ts'
 import { type Commit, type Vote, VoteStep } from '../types/chain.ts'
 import { buildCommit } from './commit.ts'
+import { holdBlock, pruneHeld } from './held-blocks.ts'
 import type { ConsensusCrypto } from './crypto.ts'
 import { type TimeoutParams, timeoutMs } from './params.ts'
 import { proposalSigningMessage } from './proposal.ts'
@@ -41,7 +42,13 @@ export function startRound(ctx: Ctx, round: number): void {
   s.round = round
   s.step = Step.Propose
   s.building = -1
-  if (s.schedule!.proposer(s.height, round) === s.self) {
+  // Proposals that arrived ahead of their round are validated now that it has come (held-blocks.ts).
+  for (const r of [round, round + 1]) {
+    const p = s.proposals.get(r)
+    if (p) requestValidity(ctx, p.block, r)
+  }
+  pruneHeld(s)
+  if (s.signing && s.schedule!.proposer(s.height, round) === s.self) {
     const valid = s.validValue ? s.blocks.get(toHex(s.validValue)) : undefined
     if (valid) {
       proposeOwn(ctx, valid, s.validRound)
@@ -69,10 +76,9 @@ export function proposeOwn(ctx: Ctx, block: ConsensusBlock, validRound: number):
     proposer: s.self,
     signature: ctx.init.crypto.signProposal(message),
   }
-  const key = toHex(block.hash)
   s.proposals.set(s.round, proposal)
-  s.blocks.set(key, block)
-  s.validity.set(key, true) // we built it, or a quorum prevoted it and we validated it then
+  holdBlock(s, block)
+  s.validity.set(toHex(block.hash), true) // we built it, or a quorum prevoted it and we validated it then
   ctx.tail.push({ type: 'BroadcastProposal', proposal })
 }
 
@@ -114,7 +120,7 @@ export function countVote(s: ConsensusState, vote: Vote): void {
 /** Signs and sends a vote, unless one was signed before at this (round, step): the signer guard. */
 export function castVote(ctx: Ctx, round: number, step: VoteStep, blockHash: Bytes | null): void {
   const s = ctx.s
-  if (s.self < 0) return
+  if (s.self < 0 || !s.signing) return
   const existing = s.ownVotes.get(ownVoteKey(round, step))
   if (existing) {
     if (valueKey(existing.blockHash) === valueKey(blockHash)) ctx.out.push({ type: 'BroadcastVote', vote: existing })

@@ -10,6 +10,7 @@ import { isCoreError } from '../errors.ts'
 import { type Vote, VoteStep } from '../types/chain.ts'
 import { castVote, countVote, type Ctx, decide, type EngineInit, proposeOwn, requestValidity, startRound } from './actions.ts'
 import { verifyCommit } from './commit.ts'
+import { fitsBudget, holdBlock, validatesNow } from './held-blocks.ts'
 import { DEFAULT_TIMEOUTS, MAX_ROUNDS_AHEAD } from './params.ts'
 import { proposalSigningMessage } from './proposal.ts'
 import { ProposerSchedule } from './proposer.ts'
@@ -74,8 +75,7 @@ function handle(ctx: Ctx, event: ConsensusEvent): void {
     case 'BlockReceived': {
       const key = toHex(event.block.hash)
       if (event.height === s.height && s.requested.has(key) && !s.blocks.has(key)) {
-        s.blocks.set(key, event.block)
-        requestValidity(ctx, event.block, s.round)
+        requestValidity(ctx, holdBlock(s, event.block), s.round)
       }
       return
     }
@@ -100,6 +100,7 @@ function startHeight(ctx: Ctx, e: Extract<ConsensusEvent, { type: 'StartHeight' 
     weights,
     schedule: sameSet ? s.schedule : new ProposerSchedule(e.validators),
     self: ctx.init.publicKey ? e.validators.findIndex((v) => equals(v.publicKey, ctx.init.publicKey!)) : -1,
+    signing: e.sign !== false,
   } satisfies Partial<ConsensusState>)
   const restored = (e.restoredVotes ?? []).filter(
     (v) => v.height === e.height && v.validator === s.self && s.self >= 0,
@@ -108,19 +109,26 @@ function startHeight(ctx: Ctx, e: Extract<ConsensusEvent, { type: 'StartHeight' 
   restoreOwnVotes(ctx, restored, e.restoredBlocks ?? [])
 }
 
+/**
+ * Takes a proposal of the current height from its round's proposer. Only those of the current and
+ * next round are validated at once; the others wait for their round, and are held only within the
+ * byte budget (held-blocks.ts): each validation is a block execution for the host, and a byzantine
+ * proposer can sign a block for every round it is scheduled in.
+ */
 function receiveProposal(ctx: Ctx, p: Proposal): void {
   const s = ctx.s
   if (s.height === 0 || p.height !== s.height || s.step === Step.Decided) return
   if (p.round > s.round + MAX_ROUNDS_AHEAD || s.proposals.has(p.round)) return // the first one wins
   if (p.validRound < -1 || p.validRound >= p.round) return
   if (p.proposer !== s.schedule!.proposer(s.height, p.round)) return
+  const now = validatesNow(s, p.round)
+  if (!now && !s.blocks.has(toHex(p.block.hash)) && !fitsBudget(s, p.block.bytes.length)) return
   const proposer = s.validators[p.proposer]!
   const message = proposalSigningMessage({ height: p.height, round: p.round, validRound: p.validRound, blockHash: p.block.hash })
   if (!ctx.init.crypto.verifyProposal(proposer.publicKey, message, p.signature)) return
-  s.proposals.set(p.round, p)
-  const key = toHex(p.block.hash)
-  if (!s.blocks.has(key)) s.blocks.set(key, p.block)
-  requestValidity(ctx, s.blocks.get(key)!, p.round)
+  const block = holdBlock(s, p.block)
+  s.proposals.set(p.round, block === p.block ? p : { ...p, block })
+  if (now) requestValidity(ctx, block, p.round)
 }
 
 function receiveVote(ctx: Ctx, vote: Vote): void {

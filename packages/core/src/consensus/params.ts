@@ -2,6 +2,7 @@
 // network uses. Timeouts grow linearly with the round (base + delta * round) so that, once the
 // network is stable, some round is long enough for every honest message to arrive.
 
+import { MAX_BLOCK_BYTES } from '../limits.ts'
 import type { Threshold } from '../types/chain.ts'
 
 /**
@@ -19,10 +20,28 @@ export const SKIP_FRACTION: Threshold = { numerator: 1, denominator: 3 }
 
 /**
  * Votes and proposals for rounds further ahead of ours than this are dropped, which caps what a
- * byzantine validator can make us store per height. It is generous: honest rounds only run far
- * ahead of each other while no quorum can form, and timeouts grow with the round.
+ * byzantine validator can make us store and check per height. Small, as in CometBFT (which takes
+ * proposals of the current round only, and a couple of rounds of votes ahead per peer): honest
+ * rounds run apart only while no quorum forms, and then the node that is behind catches up by
+ * itself, since timeouts grow with the round and its own rounds are shorter; once within this
+ * window, the votes of more than a third of the shares move it up at once (paper line 55).
  */
-export const MAX_ROUNDS_AHEAD = 1_000
+export const MAX_ROUNDS_AHEAD = 10
+
+/**
+ * Bytes of blocks held per height beyond those being decided now (see held-blocks.ts): proposals
+ * of rounds other than the current and next are taken only within this budget. Four blocks of
+ * the largest size, or 32 at the default maxBlockBytes of 1 MiB.
+ */
+export const MAX_HELD_BLOCK_BYTES = 4 * MAX_BLOCK_BYTES
+
+/**
+ * How far ahead of a validator's own clock a proposed block's time may be. Checked only when a
+ * proposal is validated (validation/block.ts checkTime), never when a committed block is applied:
+ * its certificate shows that honest validators checked it against their clocks. Without a bound a
+ * proposer could set the time to year 2100, and every later block would have to follow it.
+ */
+export const MAX_CLOCK_DRIFT_MS = 10_000
 
 export interface LinearTimeout {
   baseMs: number

@@ -6,6 +6,7 @@
 import { toHex } from '../bytes.ts'
 import { type Vote, VoteStep } from '../types/chain.ts'
 import { countVote, type Ctx, scheduleTimeout, startRound } from './actions.ts'
+import { holdBlock } from './held-blocks.ts'
 import { ownVoteKey, roundVotes } from './state.ts'
 import { type ConsensusBlock, Step } from './types.ts'
 import { classify } from './vote-set.ts'
@@ -15,9 +16,8 @@ export function restoreOwnVotes(ctx: Ctx, votes: Vote[], blocks: ConsensusBlock[
   const s = ctx.s
   for (const block of blocks) {
     // We voted for these, so we validated them (or built them) before the crash.
-    const key = toHex(block.hash)
-    s.blocks.set(key, block)
-    s.validity.set(key, true)
+    holdBlock(s, block)
+    s.validity.set(toHex(block.hash), true)
   }
   let round = 0
   for (const vote of votes) {

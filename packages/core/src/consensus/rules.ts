@@ -4,7 +4,7 @@
 
 import { toHex } from '../bytes.ts'
 import { VoteStep } from '../types/chain.ts'
-import { castVote, type Ctx, requestBlock, scheduleTimeout, startRound, tryDecide } from './actions.ts'
+import { castVote, type Ctx, requestBlock, requestValidity, scheduleTimeout, startRound, tryDecide } from './actions.ts'
 import { Step } from './types.ts'
 import { NIL_KEY, votesFor } from './vote-set.ts'
 
@@ -29,6 +29,8 @@ export function applyRules(ctx: Ctx): boolean {
     // quorum of prevotes for v already shows that honest validators saw and validated it.
     const block = s.blocks.get(polKey)
     if (!block) requestBlock(ctx, polKey, votesFor(rv.prevotes, polKey))
+    // Held from a proposal of another round and not validated yet (held-blocks.ts): validate it now.
+    else if (!s.validity.has(polKey)) requestValidity(ctx, block, s.round)
     if (block && s.validity.get(polKey) === true) {
       rv.validUpdated = true
       if (s.step === Step.Prevote) {

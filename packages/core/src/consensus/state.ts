@@ -34,14 +34,21 @@ export interface ConsensusState {
   schedule: ProposerSchedule | null
   /** This node's index in the set of this height, or -1 when it does not vote here. */
   self: number
+  /**
+   * False when the height was started with `sign: false`: the node follows, counts votes and
+   * decides, but signs no vote and no proposal (e.g. its signer record says it signed higher).
+   */
+  signing: boolean
   lockedValue: Bytes | null
   lockedRound: number
   validValue: Bytes | null
   validRound: number
   /** The first correctly signed proposal of each round from that round's proposer. */
   proposals: Map<number, Proposal>
-  /** Blocks by hash hex: from proposals, our own, or fetched after RequestBlock. */
+  /** Blocks by hash hex: from proposals, our own, or fetched after RequestBlock (held-blocks.ts). */
   blocks: Map<string, ConsensusBlock>
+  /** Bytes of the blocks in `blocks`, bounded by MAX_HELD_BLOCK_BYTES for the optional ones. */
+  heldBytes: number
   /** The host's verdicts, by hash hex. */
   validity: Map<string, boolean>
   validating: Set<string>
@@ -71,6 +78,7 @@ export function freshHeightFields() {
     validRound: -1,
     proposals: new Map(),
     blocks: new Map(),
+    heldBytes: 0,
     validity: new Map(),
     validating: new Set(),
     requested: new Set(),
@@ -92,6 +100,7 @@ export function initialState(): ConsensusState {
     weights: { shares: [], total: 0, quorum: 1, skip: 1 },
     schedule: null,
     self: -1,
+    signing: true,
     evidence: [],
     evidenceSeen: new Set(),
   }

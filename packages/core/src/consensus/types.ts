@@ -52,6 +52,13 @@ export type ConsensusEvent =
       restoredVotes?: Vote[]
       /** Blocks persisted with those votes (PersistVote.block), so a restored lock can be re-proposed. */
       restoredBlocks?: ConsensusBlock[]
+      /**
+       * `false`: follow this height without signing anything (no vote, no proposal) while still
+       * counting votes and deciding on a quorum's commit. For a node whose signer high-water mark,
+       * kept outside its database, says it already signed at this height or a later one, so that
+       * it never signs below it. Default true.
+       */
+      sign?: boolean
     }
   | { type: 'ProposalReceived'; proposal: Proposal }
   | { type: 'VoteReceived'; vote: Vote }

@@ -9,6 +9,7 @@ import { asBytes, asList, asUint, decodeRlp, encodeRlp, encodeUint, type RlpItem
 import { StateTree } from '../state/tree.ts'
 import type { Threshold, Validator, ValidatorCandidate } from '../types/chain.ts'
 import { verifyBlsPossession } from '../crypto/bls.ts'
+import { MAX_BLOCK_BYTES, MAX_BLOCK_TXS, MAX_VALIDATORS } from '../limits.ts'
 import { strictlyAbove } from '../consensus/weights.ts'
 import {
   decodeThreshold,
@@ -22,8 +23,10 @@ import {
   PENDING_KEY,
   THRESHOLD_KEY,
   VALIDATORS_KEY,
-  expiryKey,
+  expiryCountKey,
+  expiryEntryKey,
   nonceKey,
+  openProposalsKey,
   proposalKey,
 } from './state-keys.ts'
 
@@ -32,18 +35,72 @@ export interface EntityParams {
   proposalExpiry: number
   maxBlockTxs: number
   maxBlockBytes: number
+  /**
+   * Undecided proposals one validator account may have open at once. It bounds what one
+   * validator can make the entity store, and the work of expiring them: at most
+   * validators x maxOpenProposals proposals expire at one height.
+   */
+  maxOpenProposals: number
 }
+
+export const DEFAULT_MAX_OPEN_PROPOSALS = 16
 
 export const DEFAULT_PARAMS: EntityParams = {
   proposalExpiry: 1000,
   maxBlockTxs: 1000,
   maxBlockBytes: 1024 * 1024,
+  maxOpenProposals: DEFAULT_MAX_OPEN_PROPOSALS,
+}
+
+/** What a genesis or a params.set may set each parameter to, inclusive. */
+export const PARAM_RANGES: Readonly<Record<keyof EntityParams, readonly [min: number, max: number]>> = {
+  proposalExpiry: [1, 1_000_000],
+  maxBlockTxs: [1, MAX_BLOCK_TXS],
+  maxBlockBytes: [1024, MAX_BLOCK_BYTES],
+  maxOpenProposals: [1, 100],
+}
+
+export function checkParam(name: keyof EntityParams, value: number): void {
+  const [min, max] = PARAM_RANGES[name]
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new CoreError(ErrorCode.TxBadAction, `${name} must be within ${min}..${max}`, { field: name })
+  }
+}
+
+export function checkParams(p: EntityParams): void {
+  for (const name of Object.keys(PARAM_RANGES) as Array<keyof EntityParams>) checkParam(name, p[name])
+}
+
+/**
+ * [proposalExpiry, maxBlockTxs, maxBlockBytes], plus maxOpenProposals only when it is not the
+ * default: parameters written before it existed (a genesis, whose hash is the entity id, or the
+ * state) keep their bytes and so their hashes, and still decode (to the default).
+ */
+export function encodeParams(p: EntityParams): RlpItem {
+  const base = [encodeUint(p.proposalExpiry), encodeUint(p.maxBlockTxs), encodeUint(p.maxBlockBytes)]
+  return p.maxOpenProposals === DEFAULT_MAX_OPEN_PROPOSALS ? base : [...base, encodeUint(p.maxOpenProposals)]
+}
+
+export function decodeParams(item: RlpItem | undefined, what = 'params'): EntityParams {
+  const f = asList(item, what)
+  if (f.length !== 3 && f.length !== 4) throw new CoreError(ErrorCode.CodecBadField, `${what}: expected 3 or 4 items`, { field: what })
+  const maxOpenProposals = f.length === 4 ? asUint(f[3], 'maxOpenProposals') : DEFAULT_MAX_OPEN_PROPOSALS
+  if (f.length === 4 && maxOpenProposals === DEFAULT_MAX_OPEN_PROPOSALS) {
+    throw new CoreError(ErrorCode.CodecNonCanonical, `${what}: the default maxOpenProposals is left out`, { field: what })
+  }
+  return {
+    proposalExpiry: asUint(f[0], 'proposalExpiry'),
+    maxBlockTxs: asUint(f[1], 'maxBlockTxs'),
+    maxBlockBytes: asUint(f[2], 'maxBlockBytes'),
+    maxOpenProposals,
+  }
 }
 
 export interface EntityProposal {
   id: Bytes
   action: Bytes
   creator: Bytes
+  /** Support when last counted: the shares, in the set of that time, of the voters still in it. */
   shares: number
   expiresAt: number
   voters: Bytes[]
@@ -109,20 +166,40 @@ export function checkThreshold(t: Threshold): void {
   }
 }
 
-/** A validator set that may be admitted: positive shares, no key twice, every key's possession proven. */
+/**
+ * A validator set that may be admitted: 1..MAX_VALIDATORS validators with positive shares whose
+ * sum is a safe integer (consensus counts in those totals, and refuses a set it cannot count:
+ * a set admitted here must never reach that refusal), no BLS key and no account twice (a
+ * proposal vote is matched to its validator by account), every key's possession proven.
+ */
 export function checkValidators(validators: ValidatorCandidate[]): void {
-  const seen = new Set<string>()
+  if (validators.length === 0 || validators.length > MAX_VALIDATORS) {
+    throw new CoreError(ErrorCode.TxBadAction, `a validator set needs 1..${MAX_VALIDATORS} validators`)
+  }
+  const keys = new Set<string>()
+  const accounts = new Set<string>()
+  let total = 0
+  for (const v of validators) {
+    if (!Number.isSafeInteger(v.shares) || v.shares <= 0) {
+      throw new CoreError(ErrorCode.TxBadAction, 'every validator needs a positive whole number of shares')
+    }
+    total += v.shares
+    if (!Number.isSafeInteger(total)) {
+      throw new CoreError(ErrorCode.TxBadAction, `total shares pass ${Number.MAX_SAFE_INTEGER}`)
+    }
+    if (v.account.length !== 20) throw new CoreError(ErrorCode.TxBadAction, 'a validator account is 20 bytes')
+    const key = toHex(v.publicKey)
+    if (keys.has(key)) throw new CoreError(ErrorCode.TxBadAction, `validator ${key.slice(0, 16)} listed twice`)
+    keys.add(key)
+    const account = toHex(v.account)
+    if (accounts.has(account)) throw new CoreError(ErrorCode.TxBadAction, `account ${account} belongs to two validators`)
+    accounts.add(account)
+  }
+  // Last: the pairing check is by far the most expensive.
   for (const v of validators) {
     if (!verifyBlsPossession(v.publicKey, v.proofOfPossession)) {
       throw new CoreError(ErrorCode.TxBadAction, `validator ${toHex(v.publicKey).slice(0, 16)} has no valid proof of possession`)
     }
-    if (!Number.isSafeInteger(v.shares) || v.shares <= 0) {
-      throw new CoreError(ErrorCode.TxBadAction, 'every validator needs a positive whole number of shares')
-    }
-    if (v.account.length !== 20) throw new CoreError(ErrorCode.TxBadAction, 'a validator account is 20 bytes')
-    const key = toHex(v.publicKey)
-    if (seen.has(key)) throw new CoreError(ErrorCode.TxBadAction, `validator ${key.slice(0, 16)} listed twice`)
-    seen.add(key)
   }
 }
 
@@ -155,14 +232,7 @@ export abstract class StateReader {
   params(): EntityParams {
     const v = this.get(PARAMS_KEY)
     if (v === undefined) return DEFAULT_PARAMS
-    return decodeStateValue(v, 'params', (item) => {
-      const f = asList(item, 'params', 3)
-      return {
-        proposalExpiry: asUint(f[0], 'proposalExpiry'),
-        maxBlockTxs: asUint(f[1], 'maxBlockTxs'),
-        maxBlockBytes: asUint(f[2], 'maxBlockBytes'),
-      }
-    })
+    return decodeStateValue(v, 'params', (item) => decodeParams(item))
   }
 
   pending(): PendingValidators | undefined {
@@ -179,10 +249,23 @@ export abstract class StateReader {
     return v === undefined ? undefined : decodeEntityProposal(id, v)
   }
 
-  expiring(height: number): Bytes[] {
-    const v = this.get(expiryKey(height))
-    if (v === undefined) return []
-    return decodeStateValue(v, 'expiry', (item) => asList(item, 'expiry').map((id) => asBytes(id, 'id', 32)))
+  /** How many proposal ids are listed to expire at the end of `height` (some may have closed since). */
+  expiringCount(height: number): number {
+    const v = this.get(expiryCountKey(height))
+    return v === undefined ? 0 : decodeStateValue(v, 'expiry count', (i) => asUint(i, 'count'))
+  }
+
+  /** The `index`-th id listed to expire at the end of `height`, index < expiringCount(height). */
+  expiringAt(height: number, index: number): Bytes {
+    const v = this.get(expiryEntryKey(height, index))
+    if (v === undefined) throw new CoreError(ErrorCode.StorageCorrupt, `expiry entry ${index} at ${height} is missing`)
+    return decodeStateValue(v, 'expiry entry', (i) => asBytes(i, 'id', 32))
+  }
+
+  /** Open proposals created by `account`. */
+  openProposals(account: Bytes): number {
+    const v = this.get(openProposalsKey(account))
+    return v === undefined ? 0 : decodeStateValue(v, 'open proposals', (i) => asUint(i, 'open'))
   }
 
   /** Hash of the validator set and threshold that govern the next height. */
@@ -250,7 +333,7 @@ export class StateBatch extends StateReader {
   }
 
   setParams(p: EntityParams): void {
-    this.set(PARAMS_KEY, encodeRlp([encodeUint(p.proposalExpiry), encodeUint(p.maxBlockTxs), encodeUint(p.maxBlockBytes)]))
+    this.set(PARAMS_KEY, encodeRlp(encodeParams(p)))
   }
 
   setPending(p: PendingValidators | undefined): void {
@@ -266,9 +349,23 @@ export class StateBatch extends StateReader {
     this.delete(proposalKey(id))
   }
 
-  setExpiring(height: number, ids: Bytes[]): void {
-    if (ids.length === 0) this.delete(expiryKey(height))
-    else this.set(expiryKey(height), encodeRlp(ids))
+  /** Lists a proposal to expire at the end of `height`: one new key, whatever the list's length. */
+  addExpiring(height: number, id: Bytes): void {
+    const n = this.expiringCount(height)
+    this.set(expiryEntryKey(height, n), encodeRlp(id))
+    this.set(expiryCountKey(height), encodeRlp(encodeUint(n + 1)))
+  }
+
+  /** Removes the whole list of `height` (after its proposals were closed). */
+  clearExpiring(height: number): void {
+    const n = this.expiringCount(height)
+    for (let i = 0; i < n; i++) this.delete(expiryEntryKey(height, i))
+    if (n > 0) this.delete(expiryCountKey(height))
+  }
+
+  setOpenProposals(account: Bytes, n: number): void {
+    if (n === 0) this.delete(openProposalsKey(account))
+    else this.set(openProposalsKey(account), encodeRlp(encodeUint(n)))
   }
 
   finish(): { state: EntityState; writes: StateWrite[] } {

@@ -12,7 +12,7 @@ import { StateTree } from '../state/tree.ts'
 import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
 import { ChainStore, type CommittedBlock } from '../storage/chain-store.ts'
 import type { Commit } from '../types/chain.ts'
-import { type ChainId, type ExecutedBlock, type Tip, validateBlock } from '../validation/block.ts'
+import { type ChainId, type ExecutedBlock, type Tip, checkProposer, checkTime, validateBlock } from '../validation/block.ts'
 import { type BuiltBlock, buildBlock } from '../validation/build.ts'
 import { verifyCommit } from '../validation/commit.ts'
 import { type Admitted, Mempool, type MempoolConfig } from '../mempool/mempool.ts'
@@ -29,6 +29,14 @@ export interface AppliedBlock {
   txHashes: Bytes[]
   /** What to write, atomically, to make this block durable. */
   ops: BatchOp[]
+}
+
+/** Where a proposed block is validated: at which consensus round, and this node's clock. */
+export interface ProposedAt {
+  /** The round the block is proposed at; its header's proposer must be scheduled by then. */
+  round: number
+  /** Milliseconds since the epoch, from the node's clock (core reads none). */
+  now: number
 }
 
 export class EntityMachine {
@@ -116,9 +124,15 @@ export class EntityMachine {
   /**
    * Validates a proposed block for the next height (all stages but the commit, which a proposal
    * does not have yet) and keeps the result for the commit. Throws a CoreError when invalid.
+   * `round` is the consensus round the block is proposed at (the ValidateBlock effect's): the
+   * header's proposer must be scheduled by then. `now` is this node's clock: the block's time may
+   * not be more than MAX_CLOCK_DRIFT_MS ahead of it.
    */
-  validateProposed(blockBytes: Bytes): ExecutedBlock {
+  validateProposed(blockBytes: Bytes, at: ProposedAt): ExecutedBlock {
     const block = decodeBlock(blockBytes)
+    // The cheap header rules first, and before the cache: they depend on the round and the clock.
+    checkTime(block.header, at.now)
+    checkProposer(block.header, this.current.state.validators(), at.round)
     const hash = toHex(blockHash(block.header))
     const known = this.executed.get(hash)
     if (known) return known
@@ -157,13 +171,11 @@ export class EntityMachine {
     if (!equals(txsHash(block.txs), block.header.txsHash)) {
       throw new CoreError(ErrorCode.BlockTxsHashMismatch, 'block transactions do not match its header')
     }
-    verifyCommit(commit, {
-      ...this.chain,
-      height: this.current.height + 1,
-      blockHash: hash,
-      validators: state.validators(),
-      threshold: state.threshold(),
-    })
+    const validators = state.validators()
+    verifyCommit(commit, { ...this.chain, height: this.current.height + 1, blockHash: hash, validators, threshold: state.threshold() })
+    // No clock check: the certificate shows that honest validators checked the time when it was
+    // proposed, and a node applying it later (sync, restart) must reach the same verdict.
+    checkProposer(block.header, validators, commit.round)
     const executed =
       this.executed.get(toHex(hash)) ??
       validateBlock(block, this.current, this.chain, { encodedSize: blockBytes.length, verified: this.isVerified })
@@ -175,6 +187,7 @@ export class EntityMachine {
     if (executed.block.header.height !== this.current.height + 1 || !equals(executed.block.header.parentHash, this.current.hash)) {
       throw new CoreError(ErrorCode.BlockParentUnknown, 'executed block does not extend the tip')
     }
+    checkProposer(executed.block.header, this.current.state.validators(), commit.round)
     return this.advance(executed, encodeBlock(executed.block), encodeCommit(commit))
   }
 

@@ -2,15 +2,15 @@
 // StateBatch and either applies its whole effect or throws a CoreError before writing anything,
 // so a failed transaction leaves the batch as it was.
 
-import { type Bytes, equals } from '../bytes.ts'
+import { type Bytes, equals, toHex } from '../bytes.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
 import { VALIDATOR_SET_CHANGE_DELAY } from '../consensus/params.ts'
-import { MAX_BLOCK_BYTES, MAX_BLOCK_TXS } from '../limits.ts'
 import { type Transaction, TxKind, type Validator } from '../types/chain.ts'
 import { addressOf } from '../crypto/ed25519.ts'
 import {
-  type EntityParams,
+  type EntityProposal,
   type StateBatch,
+  checkParam,
   checkThreshold,
   checkValidators,
   hasQuorum,
@@ -82,36 +82,61 @@ export function applyTransaction(batch: StateBatch, ctx: BlockContext, tx: Trans
   batch.setNonce(account, expected + 1)
 }
 
-function requireValidator(batch: StateBatch, account: Bytes): { validator: Validator; total: number } {
-  const validators = batch.validators()
+function requireValidator(validators: Validator[], account: Bytes): Validator {
   const validator = validatorOf(validators, account)
   if (validator === undefined) throw new CoreError(ErrorCode.TxNotValidator, 'only validators may create or vote on proposals')
-  return { validator, total: totalShares(validators) }
+  return validator
+}
+
+/**
+ * The shares, in the set governing now, of the validators among `voters`. A proposal's support
+ * is always counted in the current set: votes of validators removed since do not count, and
+ * shares changed since count as they are now, so a proposal passes only with a quorum of the set
+ * that executes it. (Accounts are unique in a set, so each voter matches at most one validator.)
+ */
+function supportOf(validators: Validator[], voters: Bytes[]): number {
+  const shares = new Map(validators.map((v) => [toHex(v.account), v.shares]))
+  let total = 0
+  for (const voter of voters) total += shares.get(toHex(voter)) ?? 0
+  return total
+}
+
+function passes(batch: StateBatch, ctx: BlockContext, id: Bytes, validators: Validator[], shares: number): void {
+  if (!hasQuorum(shares, totalShares(validators), batch.threshold())) return
+  if (!ctx.passed.some((p) => equals(p, id))) ctx.passed.push(id)
 }
 
 function createProposal(batch: StateBatch, ctx: BlockContext, account: Bytes, tx: Transaction, id: Bytes): void {
   const { action, actionBytes, expiresIn } = decodeProposalCreate(tx.payload)
   checkAction(action)
-  const { validator, total } = requireValidator(batch, account)
+  const validators = batch.validators()
+  const validator = requireValidator(validators, account)
   if (batch.proposal(id) !== undefined) throw new CoreError(ErrorCode.TxProposalExists, 'proposal exists')
   const params = batch.params()
+  const open = batch.openProposals(account)
+  if (open >= params.maxOpenProposals) {
+    throw new CoreError(ErrorCode.TxTooManyOpenProposals, `the creator already has ${open} open proposals`, {
+      limit: params.maxOpenProposals,
+    })
+  }
   const period = expiresIn === 0 ? params.proposalExpiry : Math.min(expiresIn, params.proposalExpiry)
   const expiresAt = ctx.height + period
   batch.setProposal({ id, action: actionBytes, creator: account, shares: validator.shares, expiresAt, voters: [account] })
-  batch.setExpiring(expiresAt, [...batch.expiring(expiresAt), id])
-  if (hasQuorum(validator.shares, total, batch.threshold())) ctx.passed.push(id)
+  batch.setOpenProposals(account, open + 1)
+  batch.addExpiring(expiresAt, id)
+  passes(batch, ctx, id, validators, validator.shares)
 }
 
 function voteProposal(batch: StateBatch, ctx: BlockContext, account: Bytes, id: Bytes): void {
   const proposal = batch.proposal(id)
   if (proposal === undefined) throw new CoreError(ErrorCode.TxProposalUnknown, 'no open proposal with that id')
-  const { validator, total } = requireValidator(batch, account)
+  const validators = batch.validators()
+  requireValidator(validators, account)
   if (proposal.voters.some((v) => equals(v, account))) throw new CoreError(ErrorCode.TxAlreadyVoted, 'already voted')
-  const threshold = batch.threshold()
-  const before = hasQuorum(proposal.shares, total, threshold)
-  const shares = proposal.shares + validator.shares
-  batch.setProposal({ ...proposal, shares, voters: [...proposal.voters, account] })
-  if (!before && hasQuorum(shares, total, threshold)) ctx.passed.push(id)
+  const voters = [...proposal.voters, account]
+  const shares = supportOf(validators, voters)
+  batch.setProposal({ ...proposal, shares, voters })
+  passes(batch, ctx, id, validators, shares)
 }
 
 /** Rejects, at creation, an action that could never be executed. */
@@ -130,17 +155,6 @@ function checkAction(action: ProposalAction): void {
     case 'entity.del':
       break
   }
-}
-
-const PARAM_RANGES: Record<keyof EntityParams, [min: number, max: number]> = {
-  proposalExpiry: [1, 1_000_000],
-  maxBlockTxs: [1, MAX_BLOCK_TXS],
-  maxBlockBytes: [1024, MAX_BLOCK_BYTES],
-}
-
-function checkParam(name: keyof EntityParams, value: number): void {
-  const [min, max] = PARAM_RANGES[name]
-  if (value < min || value > max) throw new CoreError(ErrorCode.TxBadAction, `${name} must be within ${min}..${max}`)
 }
 
 function runAction(batch: StateBatch, height: number, action: ProposalAction): void {
@@ -170,23 +184,36 @@ function runAction(batch: StateBatch, height: number, action: ProposalAction): v
   }
 }
 
+/** Closes an open proposal, passed or expired: its record goes, and its creator may open another. */
+function closeProposal(batch: StateBatch, proposal: EntityProposal): void {
+  batch.deleteProposal(proposal.id)
+  batch.setOpenProposals(proposal.creator, Math.max(0, batch.openProposals(proposal.creator) - 1))
+}
+
 /**
  * The end of block `ctx.height`: runs the proposals that passed in it, expires the undecided ones
  * whose period ends here, and activates a pending validator set due at the next height. After it
  * the state holds the validator set and threshold that govern height + 1.
+ *
+ * Nothing a transaction did can make this throw: every action was checked when its proposal was
+ * created (checkAction), every value read here is one a bounded write made (no state value grows
+ * with the number of proposals, see state-keys.ts), and the work is bounded by the block's own
+ * transactions plus validators x maxOpenProposals expiries. A throw here would fail every block
+ * at this height, on every node, for good.
  */
 export function endBlock(batch: StateBatch, ctx: BlockContext): void {
   for (const id of ctx.passed) {
     const proposal = batch.proposal(id)
     if (proposal === undefined) continue
     runAction(batch, ctx.height, decodeAction(proposal.action))
-    batch.deleteProposal(id)
+    closeProposal(batch, proposal)
   }
-  const expiring = batch.expiring(ctx.height)
-  if (expiring.length > 0) {
-    for (const id of expiring) if (batch.proposal(id) !== undefined) batch.deleteProposal(id)
-    batch.setExpiring(ctx.height, [])
+  const expiring = batch.expiringCount(ctx.height)
+  for (let i = 0; i < expiring; i++) {
+    const proposal = batch.proposal(batch.expiringAt(ctx.height, i))
+    if (proposal !== undefined) closeProposal(batch, proposal)
   }
+  batch.clearExpiring(ctx.height)
   const pending = batch.pending()
   if (pending !== undefined && pending.activateAt <= ctx.height + 1) {
     batch.setValidators(pending.validators, pending.threshold)

@@ -4,7 +4,7 @@
 
 import type { Bytes } from '../bytes.ts'
 import { sha256 } from '../hash.ts'
-import { CoreError, ErrorCode } from '../errors.ts'
+import { CoreError, ErrorCode, isCoreError } from '../errors.ts'
 import { asList, asString, asUint, decodeRlp, encodeRlp, encodeString, encodeUint } from '../codec/rlp.ts'
 import { MAX_NETWORK_NAME } from '../limits.ts'
 import { DEFAULT_THRESHOLD } from '../consensus/params.ts'
@@ -15,8 +15,11 @@ import {
   type EntityParams,
   EntityState,
   type StateWrite,
+  checkParams,
   checkThreshold,
   checkValidators,
+  decodeParams,
+  encodeParams,
 } from './entity-state.ts'
 import { decodeCandidates, decodeThreshold, encodeCandidates, encodeThreshold } from './payloads.ts'
 
@@ -38,16 +41,23 @@ export function makeGenesis(init: GenesisInit): Genesis {
   return genesis
 }
 
+/**
+ * Everything a genesis must satisfy, with the same rules as the proposals that could later change
+ * it: the validator set as checkValidators admits it (count, shares and their sum, unique keys
+ * and accounts, proofs of possession), the threshold, and every parameter within PARAM_RANGES.
+ */
 export function checkGenesis(g: Genesis): void {
   try {
     if (g.network.length === 0 || g.network.length > MAX_NETWORK_NAME || !/^[a-z0-9][a-z0-9._-]*$/.test(g.network)) {
       throw new Error(`network name ${JSON.stringify(g.network)} must be 1..${MAX_NETWORK_NAME} of a-z 0-9 . _ -`)
     }
-    if (g.validators.length === 0) throw new Error('genesis needs at least one validator')
+    if (!Number.isSafeInteger(g.time) || g.time < 0) throw new Error(`genesis time ${g.time} is not a time`)
     checkValidators(g.validators)
     checkThreshold(g.threshold)
+    checkParams(g.params)
   } catch (err) {
-    throw new CoreError(ErrorCode.GenesisInvalid, (err as Error).message)
+    const field = isCoreError(err) ? err.data['field'] : undefined
+    throw new CoreError(ErrorCode.GenesisInvalid, (err as Error).message, field === undefined ? {} : { field })
   }
 }
 
@@ -57,23 +67,18 @@ export function encodeGenesis(g: Genesis): Bytes {
     encodeUint(g.time),
     encodeCandidates(g.validators),
     encodeThreshold(g.threshold),
-    [encodeUint(g.params.proposalExpiry), encodeUint(g.params.maxBlockTxs), encodeUint(g.params.maxBlockBytes)],
+    encodeParams(g.params),
   ])
 }
 
 export function decodeGenesis(bytes: Bytes): Genesis {
   const f = asList(decodeRlp(bytes, 1024 * 1024, 'genesis'), 'genesis', 5)
-  const p = asList(f[4], 'genesis.params', 3)
   const genesis: Genesis = {
     network: asString(f[0], 'genesis.network', MAX_NETWORK_NAME),
     time: asUint(f[1], 'genesis.time'),
     validators: decodeCandidates(f[2]),
     threshold: decodeThreshold(f[3]),
-    params: {
-      proposalExpiry: asUint(p[0], 'proposalExpiry'),
-      maxBlockTxs: asUint(p[1], 'maxBlockTxs'),
-      maxBlockBytes: asUint(p[2], 'maxBlockBytes'),
-    },
+    params: decodeParams(f[4], 'genesis.params'),
   }
   checkGenesis(genesis)
   return genesis

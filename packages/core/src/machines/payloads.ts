@@ -75,7 +75,7 @@ export type ProposalAction =
   | { type: 'entity.del'; key: string }
   | { type: 'params.set'; name: ParamName; value: number }
 
-export const PARAM_NAMES = ['proposalExpiry', 'maxBlockTxs', 'maxBlockBytes'] as const
+export const PARAM_NAMES = ['proposalExpiry', 'maxBlockTxs', 'maxBlockBytes', 'maxOpenProposals'] as const
 export type ParamName = (typeof PARAM_NAMES)[number]
 
 export function encodeValidators(validators: Validator[]): RlpItem {

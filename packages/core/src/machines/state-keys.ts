@@ -8,11 +8,19 @@
 // | ekv/<key>                   | bytes: entity-level entries, set only by proposals |
 // | nonce/<account hex>         | uint: the account's next nonce                     |
 // | proposal/<id hex>           | [action, creator, shares, expiresAt, [voters]]     |
-// | expiry/<height, 16 hex>     | [ids]: proposals that expire at the end of height  |
+// | open/<account hex>          | uint: open proposals the account created           |
+// | expiry/<h>/count            | uint n: proposals listed to expire at end of h     |
+// | expiry/<h>/<i, 8 hex>       | id of the i-th of them, i < n                      |
 // | validators                  | [[publicKey, account, shares], ...]                |
 // | threshold                   | [numerator, denominator]                           |
 // | pending                     | [activateAt, validators, threshold]                |
-// | params                      | [proposalExpiry, maxBlockTxs, maxBlockBytes]       |
+// | params                      | [proposalExpiry, maxBlockTxs, maxBlockBytes        |
+// |                             |  (, maxOpenProposals when not the default)]        |
+//
+// <h> is the height in 16 hex digits. No value grows with the number of proposals: the tree
+// hashes its keys, so there is no listing by prefix, and a list in one value would grow until it
+// no longer decoded (review C-1). Keys of the earlier layout, `expiry/<h>` with a list, are never
+// read or written.
 
 import { type Bytes, toHex, utf8 } from '../bytes.ts'
 
@@ -46,6 +54,18 @@ export function proposalKey(id: Bytes): Bytes {
   return utf8(`proposal/${toHex(id)}`)
 }
 
-export function expiryKey(height: number): Bytes {
-  return utf8(`expiry/${height.toString(16).padStart(16, '0')}`)
+function expiryPrefix(height: number): string {
+  return `expiry/${height.toString(16).padStart(16, '0')}/`
+}
+
+export function expiryCountKey(height: number): Bytes {
+  return utf8(`${expiryPrefix(height)}count`)
+}
+
+export function expiryEntryKey(height: number, index: number): Bytes {
+  return utf8(`${expiryPrefix(height)}${index.toString(16).padStart(8, '0')}`)
+}
+
+export function openProposalsKey(account: Bytes): Bytes {
+  return utf8(`open/${toHex(account)}`)
 }

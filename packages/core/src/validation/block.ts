@@ -1,6 +1,7 @@
 // Block validation in stages, cheapest first, as Lodestar does: sanity (sizes and header fields
-// against the parent), then transaction signatures, then execution against the parent state
-// (which ends with the state root check). The commit is checked by validation/commit.ts. Each
+// against the parent, and the proposer against the schedule), then transaction signatures, then
+// execution against the parent state (which ends with the state root check). A proposal is also
+// checked against the local clock (checkTime). The commit is checked by validation/commit.ts. Each
 // failure is a CoreError with its own code.
 
 import { type Bytes, equals } from '../bytes.ts'
@@ -8,7 +9,9 @@ import { CoreError, ErrorCode, isCoreError } from '../errors.ts'
 import { blockHash, decodeTx, encodeBlock, txHash, txSigningMessage, txsHash } from '../codec/objects.ts'
 import { SignatureKind } from '../crypto/domain.ts'
 import { verifyEd25519 } from '../crypto/ed25519.ts'
-import type { Block, Transaction } from '../types/chain.ts'
+import type { Block, BlockHeader, Transaction, Validator } from '../types/chain.ts'
+import { MAX_CLOCK_DRIFT_MS } from '../consensus/params.ts'
+import { ProposerSchedule } from '../consensus/proposer.ts'
 import type { EntityState, StateWrite } from '../machines/entity-state.ts'
 import { applyTransaction, endBlock, newBlockContext } from '../machines/execute.ts'
 
@@ -55,6 +58,32 @@ export function checkSanity(block: Block, tip: Tip, chain: ChainId, encodedSize?
     fail(ErrorCode.BlockValidatorsHashMismatch, 'validatorsHash is not the set governing this height')
   }
   if (h.proposer >= tip.state.validators().length) fail(ErrorCode.BlockBadProposer, `no validator ${h.proposer}`)
+}
+
+/**
+ * The header's proposer must be the scheduled proposer of its height at some round up to `round`,
+ * the round at which the block is proposed or committed. Not "at `round`": a proposer re-proposes
+ * the valid value of an earlier round, whose header was built by that round's proposer. (The node
+ * also uses the header's proposer to pick who publishes the commit.)
+ */
+export function checkProposer(header: BlockHeader, validators: Validator[], round: number): void {
+  if (!new ProposerSchedule(validators).proposesBy(header.height, header.proposer, round)) {
+    fail(ErrorCode.BlockBadProposer, `validator ${header.proposer} is not a proposer of height ${header.height} by round ${round}`, {
+      proposer: header.proposer,
+      round,
+    })
+  }
+}
+
+/**
+ * A proposed block's time may not run more than MAX_CLOCK_DRIFT_MS ahead of this node's clock
+ * (`now`, passed in: core reads no clock). For proposals only: whether a committed block passes
+ * must not depend on when a node applies it.
+ */
+export function checkTime(header: BlockHeader, now: number): void {
+  if (header.time > now + MAX_CLOCK_DRIFT_MS) {
+    fail(ErrorCode.BlockTimeInFuture, `time ${header.time} is more than ${MAX_CLOCK_DRIFT_MS} ms ahead of ${now}`, { now })
+  }
 }
 
 /**
@@ -109,14 +138,20 @@ export function execute(block: Block, txs: Transaction[], tip: Tip, txHashes = b
   return { block, hash: blockHash(block.header), state, writes, txHashes }
 }
 
+export interface ValidateOptions {
+  encodedSize?: number
+  verified?: VerifiedSignatures
+  /**
+   * The round at which the block is proposed or committed: when given, the header's proposer must
+   * be scheduled by then (checkProposer). EntityMachine always gives it.
+   */
+  round?: number
+}
+
 /** All three stages; the commit is checked separately, before this, when one comes with the block. */
-export function validateBlock(
-  block: Block,
-  tip: Tip,
-  chain: ChainId,
-  options: { encodedSize?: number; verified?: VerifiedSignatures } = {},
-): ExecutedBlock {
+export function validateBlock(block: Block, tip: Tip, chain: ChainId, options: ValidateOptions = {}): ExecutedBlock {
   checkSanity(block, tip, chain, options.encodedSize)
+  if (options.round !== undefined) checkProposer(block.header, tip.state.validators(), options.round)
   const txHashes = block.txs.map((encoded) => txHash(encoded))
   return execute(block, checkSignatures(block, chain, txHashes, options.verified), tip, txHashes)
 }

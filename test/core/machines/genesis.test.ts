@@ -1,0 +1,68 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { toHex } from '../../../packages/core/src/bytes.ts'
+import { encodeRlp, encodeString, encodeUint } from '../../../packages/core/src/codec/rlp.ts'
+import { isCoreError } from '../../../packages/core/src/errors.ts'
+import { MAX_VALIDATORS } from '../../../packages/core/src/limits.ts'
+import { DEFAULT_PARAMS, type EntityParams, PARAM_RANGES, decodeParams, encodeParams } from '../../../packages/core/src/machines/entity-state.ts'
+import { decodeGenesis, encodeGenesis, genesisId, genesisState, makeGenesis } from '../../../packages/core/src/machines/genesis.ts'
+import { encodeCandidates, encodeThreshold } from '../../../packages/core/src/machines/payloads.ts'
+import { code } from '../../fixtures/errors.ts'
+import { makeChain } from '../../fixtures/chain.ts'
+
+const chain = makeChain()
+const base = { network: 'gen', time: 1_700_000_000_000, validators: chain.genesis.validators }
+
+function genesisError(fn: () => unknown): { code?: string; field?: unknown } {
+  try {
+    fn()
+  } catch (err) {
+    return isCoreError(err) ? { code: err.code, field: err.data['field'] } : { code: `not a CoreError: ${err}` }
+  }
+  return {}
+}
+
+test('L-8: genesis parameters are range-checked as params.set checks them', () => {
+  for (const name of Object.keys(PARAM_RANGES) as Array<keyof EntityParams>) {
+    const [min, max] = PARAM_RANGES[name]
+    for (const bad of [min - 1, max + 1]) {
+      const params = { ...DEFAULT_PARAMS, [name]: bad }
+      assert.equal(genesisError(() => makeGenesis({ ...base, params })), { code: 'GENESIS_INVALID', field: name }, `${name} = ${bad}`)
+    }
+    for (const good of [min, max]) makeGenesis({ ...base, params: { ...DEFAULT_PARAMS, [name]: good } })
+  }
+})
+
+test('L-8: the validator count is checked in the genesis, not first at StartHeight', () => {
+  const many = Array.from({ length: MAX_VALIDATORS + 1 }, () => chain.genesis.validators[0]!)
+  assert.is(code(() => makeGenesis({ ...base, validators: many })), 'GENESIS_INVALID')
+  assert.is(code(() => makeGenesis({ ...base, validators: [] })), 'GENESIS_INVALID')
+})
+
+test('a genesis with default parameters keeps the encoding (and so the entity id) it had before maxOpenProposals', () => {
+  const g = makeGenesis(base)
+  const before = encodeRlp([
+    encodeString(g.network),
+    encodeUint(g.time),
+    encodeCandidates(g.validators),
+    encodeThreshold(g.threshold),
+    [encodeUint(g.params.proposalExpiry), encodeUint(g.params.maxBlockTxs), encodeUint(g.params.maxBlockBytes)],
+  ])
+  assert.is(toHex(encodeGenesis(g)), toHex(before))
+  const decoded = decodeGenesis(before)
+  assert.is(decoded.params.maxOpenProposals, DEFAULT_PARAMS.maxOpenProposals)
+  assert.is(toHex(genesisId(decoded)), toHex(genesisId(g)))
+})
+
+test('a non-default maxOpenProposals is encoded, round-trips and starts the state; the default is never encoded', () => {
+  const g = makeGenesis({ ...base, params: { ...DEFAULT_PARAMS, maxOpenProposals: 3 } })
+  const decoded = decodeGenesis(encodeGenesis(g))
+  assert.equal(decoded.params, g.params)
+  assert.is.not(toHex(genesisId(g)), toHex(genesisId(makeGenesis(base))))
+  assert.is(genesisState(g).state.params().maxOpenProposals, 3)
+  const padded = [...(encodeParams(DEFAULT_PARAMS) as Uint8Array[]), encodeUint(DEFAULT_PARAMS.maxOpenProposals)]
+  assert.is(code(() => decodeParams(padded)), 'CODEC_NON_CANONICAL')
+  assert.is(code(() => decodeParams([encodeUint(1), encodeUint(1)])), 'CODEC_BAD_FIELD')
+})
+
+test.run()
