@@ -6,9 +6,9 @@
 
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { VoteStep, encodeBlock, genesisState } from '../../../packages/core/src/index.ts'
+import { VoteStep, buildBlock, encodeBlock, genesisState } from '../../../packages/core/src/index.ts'
 import { ROUND_WINDOW } from '../../../packages/node/src/consensus/inbox.ts'
-import { Runner } from '../../fixtures/run.ts'
+import { waitFor } from '../../e2e/cluster.ts'
 import { type Harness, blockAt, commitMessage, proposalMessage, proposerOf, startLoop, voteMessage } from './harness.ts'
 
 const PEER = 'peer-a'
@@ -87,15 +87,17 @@ checks('one validator cannot make a node hold more than one conflicting value pe
   for (let i = 3; i < 10; i++) assert.is(h.loop.receiveVote(voteMessage(h.chain, 1, value(i)), PEER), 'ignore', `value ${i}`)
 })
 
-checks('a commit of the height being decided decides it; other certificates for it are then ignored', ({ h }) => {
-  // a block that executes: an empty block on the genesis state
-  const executed = new Runner(h.chain).block([], h.chain.genesis.time + 1)
+checks('a commit of the height being decided decides it; other certificates for it are then ignored', async ({ h }) => {
+  // a block that executes: an empty block on the genesis state, by the proposer of round 0
+  const tip = { height: 0, hash: h.chain.entity, time: h.chain.genesis.time, state: genesisState(h.chain.genesis).state }
+  const executed = buildBlock({ tip, chain: { network: h.chain.network, entity: h.chain.entity }, time: tip.time + 1, proposer: proposerOf(h.chain, 1, 0), candidates: [] })
   const block = { hash: executed.hash, bytes: encodeBlock(executed.block) }
   assert.is(h.loop.receiveCommit(commitMessage(h.chain, 1, block, [0, 1, 2]), PEER), 'accept')
   assert.is(h.loop.receiveCommit(commitMessage(h.chain, 1, block, [1, 2, 3]), PEER), 'ignore', 'another quorum of the same block')
   const forged = commitMessage(h.chain, 1, block, [0, 1, 2])
   forged[forged.length - 5]! ^= 0xff
   assert.is(h.loop.receiveCommit(forged, PEER), 'ignore', 'the height is taken: not even checked')
+  await waitFor('height 1 decided and applied', () => h.server.entity(h.chain.entity)!.tip.height === 1, 5_000, 10)
 })
 
 checks('a forged certificate for the height being decided is rejected', ({ h }) => {

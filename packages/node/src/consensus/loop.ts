@@ -298,10 +298,13 @@ export class ConsensusLoop {
       case 'ValidateBlock': {
         let valid = true
         try {
-          entity.validateProposed(effect.block.bytes)
+          // now: a proposed block's time may not run ahead of this validator's clock (review M-7)
+          entity.validateProposed(effect.block.bytes, { round: effect.round, now: this.init.now() })
         } catch (err) {
-          if (!isCoreError(err)) throw err
-          logger.warn({ height: effect.height, code: err.code }, 'proposed block is invalid')
+          // A block from a peer that breaks our code is still the peer's block: it is invalid,
+          // and consensus goes on (an error that is not a CoreError is logged as our bug).
+          if (isCoreError(err)) logger.warn({ height: effect.height, code: err.code }, 'proposed block is invalid')
+          else logger.error({ height: effect.height, err }, 'validating a proposed block failed unexpectedly')
           valid = false
         }
         this.push({ type: 'BlockValidity', blockHash: effect.blockHash, valid })
