@@ -9,6 +9,9 @@ export const ErrorCode = {
   CodecNonCanonical: 'CODEC_NON_CANONICAL',
   CodecTrailingBytes: 'CODEC_TRAILING_BYTES',
   CodecBadField: 'CODEC_BAD_FIELD',
+  // codec: canonical RLP beyond the decoder's bounds (nesting depth, items per decode)
+  CodecTooDeep: 'CODEC_TOO_DEEP',
+  CodecTooManyItems: 'CODEC_TOO_MANY_ITEMS',
 
   // crypto: keys and signatures that cannot be parsed
   CryptoBadKey: 'CRYPTO_BAD_KEY',

@@ -1,38 +1,17 @@
-// Strict RLP. @ethereumjs/rlp does the encoding; decoding adds what consensus needs on top:
-// a size check before any parsing, no trailing bytes, and only the canonical form of each
-// value (checked by re-encoding, which catches every non-minimal length and prefix at once).
+// RLP for every object we encode. @ethereumjs/rlp does the encoding; decoding is our own
+// (rlp-decode.ts): bounded, iterative, zero-copy and strict about the canonical form, because it
+// is the first thing every byte from a peer meets.
 
 import { RLP } from '@ethereumjs/rlp'
-import { type Bytes, equals, fromUtf8, utf8 } from '../bytes.ts'
+import { type Bytes, fromUtf8, utf8 } from '../bytes.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
+
+export { MAX_RLP_DEPTH, RLP_BASE_ITEMS, RLP_BYTES_PER_ITEM, type RlpLimits, decodeRlp, maxRlpItems } from './rlp-decode.ts'
 
 export type RlpItem = Bytes | RlpItem[]
 
 export function encodeRlp(item: RlpItem): Bytes {
   return RLP.encode(item as Parameters<typeof RLP.encode>[0])
-}
-
-export function decodeRlp(bytes: Bytes, maxSize: number, what = 'value'): RlpItem {
-  if (bytes.length > maxSize) {
-    throw new CoreError(ErrorCode.CodecTooLarge, `${what} is ${bytes.length} bytes, limit ${maxSize}`, {
-      size: bytes.length,
-      maxSize,
-    })
-  }
-  let item: RlpItem
-  try {
-    item = RLP.decode(bytes) as RlpItem
-  } catch (err) {
-    const message = (err as Error).message
-    if (/remainder/i.test(message)) {
-      throw new CoreError(ErrorCode.CodecTrailingBytes, `${what} has trailing bytes`)
-    }
-    throw new CoreError(ErrorCode.CodecMalformed, `${what} is not RLP: ${message}`)
-  }
-  if (!equals(encodeRlp(item), bytes)) {
-    throw new CoreError(ErrorCode.CodecNonCanonical, `${what} is not in canonical RLP form`)
-  }
-  return item
 }
 
 function badField(name: string, why: string): CoreError {
