@@ -39,6 +39,9 @@ function honestChain(chain: TestChain, count: number): SyncedBlock[] {
   return out
 }
 
+/** Three big-endian bytes of a length. */
+const be3 = (n: number) => [(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]
+
 type Behaviour = { claim: number; serve: (from: number, count: number) => SyncedBlock[] | Promise<SyncedBlock[]> }
 
 class FakeNetwork implements SyncNetwork {
@@ -130,6 +133,19 @@ sync('blocks whose certificates do not verify are no evidence, and cost a strike
   await s.refresh()
   assert.equal(await s.probe(), { kind: 'level' })
   assert.is(s.strikesOf('forger'), 1)
+})
+
+sync('a block of 200,000 one-byte items costs the peer a strike, not the node its memory (review H-5 c)', async (ctx) => {
+  // written out by hand: RLP [[""], [0x01 x 200,000]] (the library encoder cannot take that many)
+  const items = 200_000
+  const bomb = Uint8Array.from([0xfa, ...be3(items + 6), 0xc1, 0x80, 0xfa, ...be3(items), ...new Uint8Array(items).fill(1)])
+  const network = new FakeNetwork(new Map([['bomber', { claim: 1000, serve: () => [{ block: bomb, commit: ctx.blocks[0]!.commit }] }]]))
+  const s = syncer(ctx, network)
+  await s.refresh()
+  const heap = process.memoryUsage().heapUsed
+  assert.equal(await s.probe(), { kind: 'level' })
+  assert.ok(process.memoryUsage().heapUsed - heap < 16 * 1024 * 1024, 'decoding it cost little memory')
+  assert.is(s.strikesOf('bomber'), 1)
 })
 
 sync('an honest peer far ahead proves it; catch-up applies its blocks', async (ctx) => {

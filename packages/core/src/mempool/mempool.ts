@@ -96,7 +96,10 @@ export class Mempool {
   }
 
   /** Admits a transaction or throws a CoreError saying why not. `height` is the tip's. */
-  add(encoded: Bytes, state: StateReader, height: number): Admitted {
+  add(received: Bytes, state: StateReader, height: number): Admitted {
+    // A decoded message's fields are views of the message (codec/rlp-decode.ts): a transaction
+    // kept here must not keep the whole batch it came in alive, so it is copied when it is one.
+    const encoded = received.byteLength === received.buffer.byteLength ? received : received.slice()
     if (encoded.length > MAX_TX_BYTES) {
       throw new CoreError(ErrorCode.MempoolTxTooLarge, `transaction is ${encoded.length} bytes, limit ${MAX_TX_BYTES}`)
     }

@@ -10,6 +10,8 @@
 import {
   type Bytes,
   type ChainStore,
+  CoreError,
+  ErrorCode,
   MAX_BLOCK_BYTES,
   MAX_COMMIT_BYTES,
   asBoundedBytes,
@@ -42,7 +44,7 @@ export function decodeSyncRequest(bytes: Bytes): SyncRequest {
   const type = asString(f[0], 'type', 16)
   if (type === 'status') return { type }
   if (type === 'blocks') return { type, from: asUint(f[1], 'from'), count: asUint(f[2], 'count') }
-  throw new Error(`unknown sync request ${type}`)
+  throw new CoreError(ErrorCode.CodecBadField, `unknown sync request ${type}`, { field: 'type' })
 }
 
 export interface StatusResponse {
@@ -70,7 +72,7 @@ export function encodeBlocks(blocks: SyncedBlock[]): Bytes {
 
 export function decodeBlocks(bytes: Bytes): SyncedBlock[] {
   const list = asList(decodeRlp(bytes, MAX_RESPONSE_MESSAGE, 'blocks'), 'blocks')
-  if (list.length > MAX_BLOCKS_PER_RESPONSE) throw new Error(`${list.length} blocks in one response`)
+  if (list.length > MAX_BLOCKS_PER_RESPONSE) throw new CoreError(ErrorCode.CodecBadField, `${list.length} blocks in one response`, { field: 'blocks' })
   return list.map((item, i) => {
     const [block, commit] = asList(item, `blocks[${i}]`, 2)
     return { block: asBoundedBytes(block, 'block', MAX_BLOCK_BYTES), commit: asBoundedBytes(commit, 'commit', MAX_COMMIT_BYTES) }
