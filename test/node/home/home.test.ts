@@ -1,13 +1,15 @@
-// Home files: written whole or not at all, and keys refused when others can read them (as ssh
-// refuses such a private key).
+// Home files: written whole or not at all, keys refused when others can read them (as ssh refuses
+// such a private key), and init --force leaving every key's double-sign record where it was.
 
 import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { SignatureKind, type Vote, VoteStep, ValidatorSigner, genesisId, signBls, voteSigningMessage } from '../../../packages/core/src/index.ts'
 import { tmpPathOf, writeFileAtomic } from '../../../packages/node/src/home/atomic-write.ts'
-import { HomeError, initHome, loadHome } from '../../../packages/node/src/home/home.ts'
+import { HomeError, initHome, loadHome, validatorPublicKeyOf } from '../../../packages/node/src/home/home.ts'
+import { SignerState, signerStatePath } from '../../../packages/node/src/home/signer-state.ts'
 
 let dir: string
 
@@ -70,6 +72,30 @@ test('init writes every home file whole (no tmp left), keys 0600', async () => {
   const files = [...(await readdir(home)), ...(await readdir(join(home, 'keys'))).map((f) => `keys/${f}`)]
   assert.not.ok(files.some((f) => f.endsWith('.tmp')), files.join(' '))
   for (const f of ['keys/validator.key', 'keys/account.key', 'api-token']) assert.is((await stat(join(home, f))).mode & 0o777, 0o600, f)
+})
+
+test('init --force with new keys keeps the old key\'s record under its name; the same keys keep theirs in force', async () => {
+  const home = join(dir, 'force')
+  const first = await initHome(home)
+  const loaded = await loadHome(home)
+  const entity = genesisId(loaded.genesis)
+  const signer = new ValidatorSigner(first.keys.validatorSeed)
+  const target = { height: 7, round: 0, step: VoteStep.Precommit, blockHash: new Uint8Array(32).fill(1) }
+  const vote: Vote = { network: loaded.genesis.network, entity, validator: 0, ...target, signature: signBls(signer.secret, { network: loaded.genesis.network, entity, kind: SignatureKind.Vote }, voteSigningMessage(target)) }
+  await (await SignerState.load(loaded.paths, signer.publicKey)).record(vote)
+  const oldPath = signerStatePath(loaded.paths.keys, signer.publicKey)
+  const oldBytes = await readFile(oldPath)
+
+  const again = await initHome(home, { force: true, keys: first.keys })
+  assert.equal(again.signerStates, [oldPath])
+  assert.is((await SignerState.load(again.paths, signer.publicKey)).highWater(entity)!.height, 7, 'the kept key still has its record')
+
+  const fresh = await initHome(home, { force: true })
+  assert.equal(fresh.signerStates, [oldPath], 'listed, so the CLI can say so')
+  assert.equal(await readFile(oldPath), oldBytes, 'untouched')
+  const newKey = validatorPublicKeyOf(fresh.keys)
+  assert.is.not(signerStatePath(fresh.paths.keys, newKey), oldPath)
+  assert.is((await SignerState.load(fresh.paths, newKey)).highWater(entity), undefined, 'the new key has no record of its own yet')
 })
 
 test.run()

@@ -4,6 +4,7 @@
 //   <home>/genesis.json       the network's genesis (validators, threshold, parameters)
 //   <home>/keys/validator.key BLS validator seed, hex (0600)
 //   <home>/keys/account.key   Ed25519 account seed, hex (0600)
+//   <home>/keys/signer-state-<key>.json  the validator key's double-sign record (signer-state.ts)
 //   <home>/api-token          bearer token of the local HTTP API (0600)
 //   <home>/p2p/               libp2p node key and the persisted peer store
 //   <home>/data/              LevelDB: blocks, state, server frames
@@ -15,6 +16,7 @@ import { AccountSigner, type Bytes, type Genesis, ValidatorSigner, fromHex, make
 import { type NodeConfig, type NodeConfigInput, resolveConfig } from '../config.ts'
 import { writeFileAtomic } from './atomic-write.ts'
 import { type GenesisJson, genesisFromJson, genesisToJson } from './genesis-json.ts'
+import { listSignerStates } from './signer-state.ts'
 
 export function homePaths(home: string) {
   return {
@@ -61,6 +63,11 @@ export function identityOf(keys: NodeKeys) {
   }
 }
 
+/** The public key whose signer state (signer-state.ts) guards this home's votes. */
+export function validatorPublicKeyOf(keys: NodeKeys): Bytes {
+  return new ValidatorSigner(keys.validatorSeed).publicKey
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path)
@@ -91,8 +98,10 @@ export interface InitOptions {
 /**
  * Creates a home: keys, API token, config and genesis. Refuses an existing home unless `force`.
  * Each file is replaced atomically (a crash leaves the old or the new one, never a torn key).
+ * Signer state files are never touched: with `force` and new keys, the old key's record stays
+ * under its own name (`signerStates` lists what the keys directory holds).
  */
-export async function initHome(home: string, options: InitOptions = {}): Promise<{ paths: HomePaths; keys: NodeKeys; genesis: Genesis }> {
+export async function initHome(home: string, options: InitOptions = {}): Promise<{ paths: HomePaths; keys: NodeKeys; genesis: Genesis; signerStates: string[] }> {
   const paths = homePaths(home)
   if (!options.force && (await exists(paths.config))) {
     throw new HomeError('HOME_EXISTS', `${home} is already initialized (use --force to overwrite it)`)
@@ -109,7 +118,7 @@ export async function initHome(home: string, options: InitOptions = {}): Promise
   await writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`)
   const genesis = options.genesis ?? soloGenesis(network, keys, options.now ?? Date.now())
   await writeFileAtomic(paths.genesis, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`)
-  return { paths, keys, genesis }
+  return { paths, keys, genesis, signerStates: await listSignerStates(paths.keys) }
 }
 
 export function soloGenesis(network: string, keys: NodeKeys, time: number): Genesis {
@@ -200,5 +209,19 @@ export async function multiaddrProblem(text: string, options: { peerId?: boolean
 }
 
 export { syncDir, writeFileAtomic } from './atomic-write.ts'
+export {
+  type HighWaterMark,
+  SIGNER_STATE_VERSION,
+  SignerState,
+  SignerStateError,
+  type SignerStateErrorCode,
+  type SignerStateSummary,
+  describeMark,
+  inspectSignerState,
+  listSignerStates,
+  removeSignerState,
+  setAsideSignerState,
+  signerStatePath,
+} from './signer-state.ts'
 export { BACKUP_MAGIC, BACKUP_VERSION, BackupError, type BackupErrorCode, type BackupHeader, exportChain, importChain, openChainData, readBackupHeader } from './backup.ts'
 export { type GenesisJson, genesisFromJson, genesisToJson } from './genesis-json.ts'
