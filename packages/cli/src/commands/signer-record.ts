@@ -66,7 +66,7 @@ export function signerStateFailure(err: SignerStateError, home: string): Error {
   return fail(
     ExitCode.HomeMissing,
     `${err.message}; the node will not sign without its double-sign record`,
-    `restore that file from this node's own backup; only once the network is past the last height this key voted at: p2pnode --home ${home} start ${UNSAFE_RESET_SIGNER_FLAG}`,
+    `an older copy of the file is no remedy; once the network is past the last height this key voted at: p2pnode --home ${home} start ${UNSAFE_RESET_SIGNER_FLAG}`,
     err.code,
   )
 }
