@@ -30,7 +30,7 @@ export async function connect(opts: GlobalOptions): Promise<Connected> {
 export function homeError(err: unknown, home: string): Error {
   if (err instanceof HomeError) {
     if (err.code === 'HOME_EXISTS') return fail(ExitCode.HomeExists, err.message, 'add --force to overwrite it (keys included)', err.code)
-    const hint = err.code === 'HOME_BAD_FILE' ? 'fix the file, or run p2pnode init --force to start over' : `run: p2pnode init --home ${home}`
+    const hint = err.hint ?? (err.code === 'HOME_BAD_FILE' ? 'fix the file, or run p2pnode init --force to start over' : `run: p2pnode init --home ${home}`)
     return fail(ExitCode.HomeMissing, err.message, hint, err.code)
   }
   if (err instanceof Error && err.name === 'ConfigError') return fail(ExitCode.BadInput, err.message, `edit ${home}/config.json`)

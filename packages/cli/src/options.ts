@@ -60,3 +60,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfigI
   if (maxConnections !== undefined) section('p2p')['maxConnections'] = maxConnections
   return out as NodeConfigInput
 }
+
+/**
+ * The one flag that lets a command throw away a validator's double-sign record (reset) or start
+ * without a readable one (start). Named as CometBFT names its unsafe resets, so that it reads as
+ * what it is in a shell history.
+ */
+export const UNSAFE_RESET_SIGNER_FLAG = '--unsafe-reset-signer'

@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { importChain } from '@p2pnode/node/home'
 import { printFields, printJson } from '../output.ts'
 import { backupFailure, globals, openHome, progressBar, refuseWhileRunning } from './node-common.ts'
+import { signerRecordJson, signerRecordOf, signerRecordText } from './signer-record.ts'
 
 export function registerImport(program: Command): void {
   program
@@ -16,6 +17,10 @@ Every block is checked as sync checks it (its commit's signatures and quorum, th
 itself); the first one that fails stops the import, naming its height, and the home is left as it
 was. The home must have the backup's genesis and no blocks yet (fresh from init with the
 network's genesis.json, or after "p2pnode reset --yes").
+
+Only the chain data is replaced: the validator key's double-sign record (keys/signer-state-*.json)
+stays as it is, whatever height the backup reaches, and a backup carries none. A node whose
+record is ahead of the backup syncs up to it from its peers without voting, then votes again.
 
 Examples:
   p2pnode import chain.p2pbak
@@ -34,13 +39,15 @@ Examples:
       } finally {
         bar.end()
       }
+      const signer = await signerRecordOf(loaded)
       const out = { file: resolve(file), network: header.network, entity: header.entity, height: header.height, headHash: header.headHash, stateRoot: header.stateRoot }
-      if (opts.json) return printJson(out)
+      if (opts.json) return printJson({ ...out, signerState: signerRecordJson(signer) })
       printFields([
         ['file', out.file],
         ['blocks', `${out.height} (every one verified)`],
         ['head', out.headHash],
         ['state root', out.stateRoot],
+        ['double-sign record', `kept: ${signerRecordText(signer)}`],
       ])
     })
 }

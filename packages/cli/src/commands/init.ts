@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { HomeError, identityOf, initHome, peerIdOfHome } from '@p2pnode/node/home'
+import { HomeError, identityOf, initHome, peerIdOfHome, signerStatePath, validatorPublicKeyOf } from '@p2pnode/node/home'
 import { homeError } from '../client.ts'
 import { printFields, printJson } from '../output.ts'
 import { resolveHome } from '../options.ts'
@@ -11,7 +11,7 @@ export function registerInit(program: Command): void {
       .command('init')
       .description('create a node home: node, validator and account keys, API token, config and a one-validator genesis')
       .option('--network <name>', 'the network name (default: p2pnode)')
-      .option('--force', 'overwrite an existing home, keys included'),
+      .option('--force', 'overwrite an existing home, keys included (double-sign records stay)'),
   )
     .addHelpText(
       'after',
@@ -19,6 +19,10 @@ export function registerInit(program: Command): void {
 The keys and the API token are written with mode 0600. The genesis made here has this node as
 its only validator, so that "p2pnode start" commits blocks at once; for a network of several
 operators replace <home>/genesis.json with the shared one (see "p2pnode genesis --help").
+
+--force makes new keys: never use it on a validator that is in a genesis. The double-sign records
+in <home>/keys (signer-state-<key>.json, one per validator key) are never deleted by init: the
+old key's record stays under the old key's name, and applies only to that key.
 
 Examples:
   p2pnode init
@@ -42,7 +46,7 @@ Examples:
       }
       const id = identityOf(made.keys)
       const peerId = await peerIdOfHome(home)
-      const out = { home, network: made.genesis.network, peerId, ...id, config: made.paths.config, genesis: made.paths.genesis }
+      const out = { home, network: made.genesis.network, peerId, ...id, config: made.paths.config, genesis: made.paths.genesis, signerStates: made.signerStates }
       if (opts.json) return printJson(out)
       printFields([
         ['home', home],
@@ -51,6 +55,7 @@ Examples:
         ['validator key', id.validatorPublicKey],
         ['account', id.accountAddress],
         ['config', out.config],
+        ...made.signerStates.map((path): [string, string] => ['kept double-sign record', path === signerStatePath(made.paths.keys, validatorPublicKeyOf(made.keys)) ? path : `${path} (an earlier validator key's)`]),
       ])
       process.stdout.write(`\nstart it with: p2pnode --home ${home} start\n`)
     })

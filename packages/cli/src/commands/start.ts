@@ -1,7 +1,9 @@
 import type { Command } from 'commander'
 import type { NodeConfig } from '@p2pnode/node/config'
-import { BackupError } from '@p2pnode/node/home'
+import { BackupError, SignerStateError } from '@p2pnode/node/home'
+import { UNSAFE_RESET_SIGNER_FLAG } from '../options.ts'
 import { ExitCode, addConfigFlags, configFromFlags, fail, globals, openHome, overrides } from './node-common.ts'
+import { checkSignerStateAtStart, signerStateFailure } from './signer-record.ts'
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
 /** A stop that hangs (a peer that will not let go) must not keep the process forever. */
@@ -13,6 +15,7 @@ interface StartFlags {
   bootstrap?: string[]
   logLevel?: string
   logFormat?: string
+  unsafeResetSigner?: boolean
 }
 
 export function registerStart(program: Command): void {
@@ -21,13 +24,19 @@ export function registerStart(program: Command): void {
       .command('start')
       .description('run the node in the foreground until Ctrl-C (SIGINT) or SIGTERM, which stop it cleanly')
       .option('--log-level <level>', `one of ${LOG_LEVELS.join(' ')}`)
-      .option('--log-format <format>', 'json (for log collectors) or pretty (for people)'),
+      .option('--log-format <format>', 'json (for log collectors) or pretty (for people)')
+      .option(UNSAFE_RESET_SIGNER_FLAG, "start even though the validator key's double-sign record cannot be read (it is moved aside)"),
   )
     .addHelpText(
       'after',
       `
 Flags override the environment (P2PNODE_LISTEN, P2PNODE_API, P2PNODE_BOOTSTRAP, P2PNODE_LOG_LEVEL,
 ...), which overrides <home>/config.json. Logs go to stdout.
+
+A validator's double-sign record (<home>/keys/signer-state-<key>.json) that cannot be read stops
+the start (exit 3): without it the node could sign twice at a height it already voted at.
+${UNSAFE_RESET_SIGNER_FLAG} moves such a file aside and starts without it; use it only once the
+network is past the last height this key voted at.
 
 Examples:
   p2pnode start
@@ -43,6 +52,7 @@ Examples:
       if (Object.keys(log).length > 0) flags.log = log as NodeConfig['log']
       // Read the home first: a missing home or bad config is said before libp2p even loads.
       const loaded = await openHome(opts, flags)
+      await checkSignerStateAtStart(loaded, options.unsafeResetSigner === true)
       const { startNode } = await import('@p2pnode/node')
       let node
       try {
@@ -94,6 +104,7 @@ function startFailure(err: unknown, config: NodeConfig, home: string): Error {
       'PORT_IN_USE',
     )
   }
+  if (err instanceof SignerStateError) return signerStateFailure(err, home)
   const cause = (err as { cause?: { code?: string } })?.cause
   if (cause?.code === 'LEVEL_LOCKED' || err instanceof BackupError) {
     return fail(ExitCode.NodeRunning, `the chain data of ${home} is in use by another process: a node of this home is already running`, `p2pnode --home ${home} status shows it`, 'NODE_RUNNING')

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto'
 import { open, rename, rm, stat } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import {
   AccountSigner,
   type Bytes,
@@ -35,6 +36,7 @@ import {
   toHex,
   utf8,
 } from '@p2pnode/core'
+import { syncDir } from './atomic-write.ts'
 
 export const BACKUP_MAGIC = 'P2PNODE-CHAIN-BACKUP'
 export const BACKUP_VERSION = 1
@@ -134,6 +136,7 @@ export async function exportChain(home: ChainHome, file: string, onProgress?: Pr
     await out.close()
     out = undefined
     await rename(tmp, file)
+    await syncDir(dirname(file))
     return { ...header, bytes }
   } catch (err) {
     await out?.close()
@@ -156,7 +159,9 @@ export async function readBackupHeader(file: string): Promise<BackupHeader> {
 
 /**
  * Restores a backup into a home whose chain is empty (fresh from `init`, or after `reset`),
- * verifying every block. Stops at the first block that fails, naming its height.
+ * verifying every block. Stops at the first block that fails, naming its height. Only <home>/data
+ * is replaced: the validator's signer state (keys/) stays, whatever height the backup reaches. A
+ * backup carries no signer record, and must not: the record belongs to one key on one machine.
  */
 export async function importChain(home: ChainHome, file: string, onProgress?: Progress): Promise<BackupHeader> {
   const reader = await BackupReader.open(file)
@@ -177,6 +182,7 @@ export async function importChain(home: ChainHome, file: string, onProgress?: Pr
     }
     await rm(home.paths.data, { recursive: true, force: true })
     await rename(scratch, home.paths.data)
+    await syncDir(dirname(home.paths.data))
     return header
   } finally {
     await reader.close()

@@ -4,16 +4,19 @@
 //   <home>/genesis.json       the network's genesis (validators, threshold, parameters)
 //   <home>/keys/validator.key BLS validator seed, hex (0600)
 //   <home>/keys/account.key   Ed25519 account seed, hex (0600)
+//   <home>/keys/signer-state-<key>.json  the validator key's double-sign record (signer-state.ts)
 //   <home>/api-token          bearer token of the local HTTP API (0600)
 //   <home>/p2p/               libp2p node key and the persisted peer store
 //   <home>/data/              LevelDB: blocks, state, server frames
 
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AccountSigner, type Bytes, type Genesis, ValidatorSigner, fromHex, makeGenesis, toHex } from '@p2pnode/core'
 import { type NodeConfig, type NodeConfigInput, resolveConfig } from '../config.ts'
+import { writeFileAtomic } from './atomic-write.ts'
 import { type GenesisJson, genesisFromJson, genesisToJson } from './genesis-json.ts'
+import { listSignerStates } from './signer-state.ts'
 
 export function homePaths(home: string) {
   return {
@@ -34,8 +37,10 @@ export type HomePaths = ReturnType<typeof homePaths>
 export class HomeError extends Error {
   override readonly name = 'HomeError'
   constructor(
-    readonly code: 'HOME_MISSING' | 'HOME_NOT_INITIALIZED' | 'HOME_EXISTS' | 'HOME_BAD_FILE',
+    readonly code: 'HOME_MISSING' | 'HOME_NOT_INITIALIZED' | 'HOME_EXISTS' | 'HOME_BAD_FILE' | 'HOME_KEY_PERMISSIONS',
     message: string,
+    /** What the operator should do, when it is more specific than the code says. */
+    readonly hint?: string,
   ) {
     super(message)
   }
@@ -58,6 +63,11 @@ export function identityOf(keys: NodeKeys) {
   }
 }
 
+/** The public key whose signer state (signer-state.ts) guards this home's votes. */
+export function validatorPublicKeyOf(keys: NodeKeys): Bytes {
+  return new ValidatorSigner(keys.validatorSeed).publicKey
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path)
@@ -67,9 +77,11 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Group or other bits on a key file: refused at load, as ssh refuses such a private key. */
+const KEY_MODE_OPEN_BITS = 0o077
+
 async function writeSecret(path: string, content: string): Promise<void> {
-  await writeFile(path, content, { mode: 0o600 })
-  await chmod(path, 0o600) // writeFile keeps the mode of an existing file
+  await writeFileAtomic(path, content, { mode: 0o600 })
 }
 
 export interface InitOptions {
@@ -83,8 +95,13 @@ export interface InitOptions {
   now?: number
 }
 
-/** Creates a home: keys, API token, config and genesis. Refuses an existing home unless `force`. */
-export async function initHome(home: string, options: InitOptions = {}): Promise<{ paths: HomePaths; keys: NodeKeys; genesis: Genesis }> {
+/**
+ * Creates a home: keys, API token, config and genesis. Refuses an existing home unless `force`.
+ * Each file is replaced atomically (a crash leaves the old or the new one, never a torn key).
+ * Signer state files are never touched: with `force` and new keys, the old key's record stays
+ * under its own name (`signerStates` lists what the keys directory holds).
+ */
+export async function initHome(home: string, options: InitOptions = {}): Promise<{ paths: HomePaths; keys: NodeKeys; genesis: Genesis; signerStates: string[] }> {
   const paths = homePaths(home)
   if (!options.force && (await exists(paths.config))) {
     throw new HomeError('HOME_EXISTS', `${home} is already initialized (use --force to overwrite it)`)
@@ -98,10 +115,10 @@ export async function initHome(home: string, options: InitOptions = {}): Promise
   const network = options.network ?? options.genesis?.network ?? options.config?.network ?? 'p2pnode'
   const config: NodeConfigInput = { ...(options.config ?? {}), network }
   resolveConfig(config) // refuse to write a config the node would refuse to start with
-  await writeFile(paths.config, `${JSON.stringify(config, null, 2)}\n`)
+  await writeFileAtomic(paths.config, `${JSON.stringify(config, null, 2)}\n`)
   const genesis = options.genesis ?? soloGenesis(network, keys, options.now ?? Date.now())
-  await writeFile(paths.genesis, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`)
-  return { paths, keys, genesis }
+  await writeFileAtomic(paths.genesis, `${JSON.stringify(genesisToJson(genesis), null, 2)}\n`)
+  return { paths, keys, genesis, signerStates: await listSignerStates(paths.keys) }
 }
 
 export function soloGenesis(network: string, keys: NodeKeys, time: number): Genesis {
@@ -130,8 +147,14 @@ async function readJson(path: string): Promise<unknown> {
 async function readSeed(path: string): Promise<Bytes> {
   let text: string
   try {
+    const mode = (await stat(path)).mode & 0o777
+    // Like ssh with a private key: a key others can read may already be theirs; say so, do not use it.
+    if ((mode & KEY_MODE_OPEN_BITS) !== 0) {
+      throw new HomeError('HOME_KEY_PERMISSIONS', `${path} has mode 0${mode.toString(8)}: a key must be open to its owner only (0600 or 0400)`, `chmod 600 ${path}`)
+    }
     text = (await readFile(path, 'utf8')).trim()
-  } catch {
+  } catch (err) {
+    if (err instanceof HomeError) throw err
     throw new HomeError('HOME_NOT_INITIALIZED', `${path} is missing (run p2pnode init)`)
   }
   if (!/^[0-9a-f]{64}$/.test(text)) throw new HomeError('HOME_BAD_FILE', `${path} must hold 32 bytes of hex`)
@@ -185,5 +208,20 @@ export async function multiaddrProblem(text: string, options: { peerId?: boolean
   return (await import('./identity.ts')).multiaddrProblem(text, options)
 }
 
+export { syncDir, writeFileAtomic } from './atomic-write.ts'
+export {
+  type HighWaterMark,
+  SIGNER_STATE_VERSION,
+  SignerState,
+  SignerStateError,
+  type SignerStateErrorCode,
+  type SignerStateSummary,
+  describeMark,
+  inspectSignerState,
+  listSignerStates,
+  removeSignerState,
+  setAsideSignerState,
+  signerStatePath,
+} from './signer-state.ts'
 export { BACKUP_MAGIC, BACKUP_VERSION, BackupError, type BackupErrorCode, type BackupHeader, exportChain, importChain, openChainData, readBackupHeader } from './backup.ts'
 export { type GenesisJson, genesisFromJson, genesisToJson } from './genesis-json.ts'

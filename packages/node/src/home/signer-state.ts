@@ -1,0 +1,338 @@
+// The double-sign record of one validator key, kept beside the key and not in <home>/data: reset,
+// import and init --force replace the chain data, and must not take the record with them (the
+// role CometBFT's priv_validator_state.json plays). The consensus loop records every own vote here,
+// durably, before it broadcasts it, and refuses to sign at or below the record's high-water mark.
+//
+//   <home>/keys/signer-state-<first 16 hex digits of the validator public key>.json
+//   {
+//     "version": 1,
+//     "validatorPublicKey": "<96 hex digits>",
+//     "entities": [
+//       { "entity": "<64 hex>", "height": 12, "round": 0, "step": 2, "blockHash": "<64 hex>" | null,
+//         "votes": ["<hex of core's encodeVote>", ...] }
+//     ]
+//   }
+//
+// (height, round, step, blockHash) is the mark: the last vote signed for that entity (step 1 is a
+// prevote, 2 a precommit). `votes` are the votes signed at the mark's height that a restarted
+// engine needs as its own: those of the mark's round and those of its lock round. The file names
+// its key in full and every vote's signature must verify under it, so a file never applies to
+// another key. An unreadable file fails closed: the node must not start and sign without it.
+
+import { readFile, readdir, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  type Bytes,
+  SignatureKind,
+  type Vote,
+  VoteStep,
+  decodeVote,
+  encodeVote,
+  equals,
+  fromHex,
+  toHex,
+  verifyBls,
+  voteSigningMessage,
+} from '@p2pnode/core'
+import { syncDir, tmpPathOf, writeFileAtomic } from './atomic-write.ts'
+
+export const SIGNER_STATE_VERSION = 1
+/** A few votes per entity make a file of a few KiB; anything far larger is not ours. */
+const MAX_SIGNER_STATE_BYTES = 256 * 1024
+/** Hex digits of the public key in the file name: enough to tell an operator's keys apart. */
+const NAME_KEY_DIGITS = 16
+const FILE_PATTERN = /^signer-state-[0-9a-f]{16}\.json$/
+
+export type SignerStateErrorCode =
+  | 'SIGNER_CONFLICT' // another value at a height, round and step already signed
+  | 'SIGNER_REGRESSION' // a height, round and step below the mark
+  | 'SIGNER_STATE_CORRUPT' // the file cannot be read, does not parse, or its content does not hold together
+  | 'SIGNER_STATE_WRONG_KEY' // the file is another validator key's
+  | 'SIGNER_STATE_VERSION' // written by a release with another format
+
+export class SignerStateError extends Error {
+  override readonly name = 'SignerStateError'
+  constructor(
+    readonly code: SignerStateErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message)
+  }
+}
+
+/** The last vote a key signed for an entity: nothing at or below it may be signed again. */
+export interface HighWaterMark {
+  height: number
+  round: number
+  step: VoteStep
+  blockHash: Bytes | null
+}
+
+interface EntityRecord extends HighWaterMark {
+  /** Own votes at the mark's height, in (round, step) order. */
+  votes: Vote[]
+}
+
+/** Where a key's signer state lives in a home's keys directory. */
+export function signerStatePath(keysDir: string, publicKey: Bytes): string {
+  return join(keysDir, `signer-state-${toHex(publicKey).slice(0, NAME_KEY_DIGITS)}.json`)
+}
+
+/** The signer state files in a keys directory: this key's and those of keys the home had before. */
+export async function listSignerStates(keysDir: string): Promise<string[]> {
+  const names = await readdir(keysDir).catch(() => [] as string[])
+  return names.filter((n) => FILE_PATTERN.test(n)).sort().map((n) => join(keysDir, n))
+}
+
+/** Deletes a key's signer state (`reset --unsafe-reset-signer`). Returns whether there was one. */
+export async function removeSignerState(keysDir: string, publicKey: Bytes): Promise<boolean> {
+  const path = signerStatePath(keysDir, publicKey)
+  const existed = await readFile(path).then(() => true, () => false)
+  await rm(path, { force: true })
+  await rm(tmpPathOf(path), { force: true })
+  await syncDir(keysDir)
+  return existed
+}
+
+/** Moves an unreadable signer state aside (`start --unsafe-reset-signer`), keeping it for a post-mortem. */
+export async function setAsideSignerState(keysDir: string, publicKey: Bytes): Promise<string> {
+  const path = signerStatePath(keysDir, publicKey)
+  const aside = `${path}.corrupt`
+  await rename(path, aside)
+  await syncDir(keysDir)
+  return aside
+}
+
+/** What the home commands tell the operator about a key's record (never throws for a bad file). */
+export interface SignerStateSummary {
+  path: string
+  present: boolean
+  /** The mark for the entity asked about, when the file is readable and has one. */
+  mark?: HighWaterMark
+  /** Why the file cannot be used, when it cannot (start refuses it). */
+  problem?: SignerStateError
+}
+
+export async function inspectSignerState(paths: { keys: string }, publicKey: Bytes, entity: Bytes): Promise<SignerStateSummary> {
+  const path = signerStatePath(paths.keys, publicKey)
+  const present = await readFile(path).then(() => true, () => false)
+  try {
+    const mark = (await SignerState.load(paths, publicKey)).highWater(entity)
+    return { path, present, ...(mark ? { mark } : {}) }
+  } catch (err) {
+    if (!(err instanceof SignerStateError)) throw err
+    return { path, present, problem: err }
+  }
+}
+
+export class SignerState {
+  /** Serializes writes: each record() sees the one before it on disk. */
+  private tail: Promise<unknown> = Promise.resolve()
+
+  private constructor(
+    readonly path: string,
+    readonly publicKey: Bytes,
+    private records: Map<string, EntityRecord>,
+  ) {}
+
+  /** Reads the key's signer state (none yet: an empty one). Throws SignerStateError when unreadable. */
+  static async load(paths: { keys: string }, publicKey: Bytes): Promise<SignerState> {
+    const path = signerStatePath(paths.keys, publicKey)
+    let bytes: Buffer
+    try {
+      bytes = await readFile(path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new SignerState(path, publicKey, new Map())
+      throw new SignerStateError('SIGNER_STATE_CORRUPT', `${path} cannot be read: ${(err as Error).message}`, { path })
+    }
+    return new SignerState(path, publicKey, decodeState(path, bytes, publicKey))
+  }
+
+  /** The last vote signed for `entity`, if any. */
+  highWater(entity: Bytes): HighWaterMark | undefined {
+    const r = this.records.get(toHex(entity))
+    return r && { height: r.height, round: r.round, step: r.step, blockHash: r.blockHash }
+  }
+
+  /** Own votes kept at `height` (only the mark's height keeps any). */
+  votesAt(entity: Bytes, height: number): Vote[] {
+    const r = this.records.get(toHex(entity))
+    return r && r.height === height ? [...r.votes] : []
+  }
+
+  /** Whether this key may take part in `height`: not below the mark (there it only follows). */
+  maySignAt(entity: Bytes, height: number): boolean {
+    const r = this.records.get(toHex(entity))
+    return !r || height >= r.height
+  }
+
+  /**
+   * What the consensus loop needs when it starts `height`: whether to sign at all, and the votes
+   * to restore as its own. `ledgerVotes` are the own votes the database still holds (the server
+   * signer's record); any above the mark were made durable there but not here (a crash between
+   * the two writes) and are recorded first, since the engine re-broadcasts restored votes.
+   */
+  async startHeight(entity: Bytes, height: number, ledgerVotes: Vote[] = []): Promise<{ sign: boolean; votes: Vote[] }> {
+    if (!this.maySignAt(entity, height)) return { sign: false, votes: [] }
+    const ledger = ledgerVotes.filter((v) => equals(v.entity, entity) && v.height === height).sort(compareVotes)
+    for (const vote of ledger) {
+      const mark = this.highWater(entity)
+      if (!mark || compareVotes(vote, mark) > 0) await this.record(vote)
+      else alreadyKept(this.votesAt(entity, height), vote) // throws if it disagrees with the file
+    }
+    const votes = new Map<string, Vote>()
+    for (const v of [...this.votesAt(entity, height), ...ledger]) if (!votes.has(slot(v))) votes.set(slot(v), v)
+    return { sign: true, votes: [...votes.values()].sort(compareVotes) }
+  }
+
+  /**
+   * Makes `vote` durable as signed, or refuses it (SignerStateError SIGNER_CONFLICT or
+   * SIGNER_REGRESSION) without writing anything. A vote already recorded is accepted and not
+   * written again. One small file write and two fsyncs.
+   */
+  record(vote: Vote): Promise<void> {
+    const run = this.tail.then(() => this.apply(vote))
+    this.tail = run.catch(() => undefined)
+    return run
+  }
+
+  private async apply(vote: Vote): Promise<void> {
+    const key = toHex(vote.entity)
+    const next = advance(this.records.get(key), vote)
+    if (!next) return
+    const records = new Map(this.records).set(key, next)
+    await writeFileAtomic(this.path, encodeState(this.publicKey, records), { mode: 0o600 })
+    this.records = records
+  }
+}
+
+/** The entity's record once `vote` is signed; undefined when the vote is already in it. */
+function advance(current: EntityRecord | undefined, vote: Vote): EntityRecord | undefined {
+  const mark = { height: vote.height, round: vote.round, step: vote.step, blockHash: vote.blockHash }
+  if (!current) return { ...mark, votes: [vote] }
+  const order = compareVotes(vote, current)
+  if (order <= 0) {
+    if (alreadyKept(current.votes, vote)) return undefined
+    throw new SignerStateError('SIGNER_REGRESSION', `refusing to sign ${describeMark(vote)}: already signed up to ${describeMark(current)}`, { vote: describeMark(vote), mark: describeMark(current) })
+  }
+  const votes = vote.height === current.height ? [...current.votes, vote] : [vote]
+  return { ...mark, votes: kept(votes) }
+}
+
+/**
+ * Whether `vote` is among the votes kept at the mark's height (true), is absent (false), or
+ * differs from the one kept at its round and step (throws SIGNER_CONFLICT).
+ */
+function alreadyKept(votes: Vote[], vote: Vote): boolean {
+  const same = votes.find((v) => v.height === vote.height && slot(v) === slot(vote))
+  if (!same) return false
+  if (sameValue(same.blockHash, vote.blockHash)) return true
+  throw new SignerStateError('SIGNER_CONFLICT', `refusing to sign ${describeMark(vote)}: already signed ${describeMark(same)}`, { vote: describeMark(vote), signed: describeMark(same) })
+}
+
+/**
+ * The votes a restart needs, of one height: the engine never returns to an earlier round, so
+ * only the latest round's votes and those of the lock (the latest non-nil precommit, and its
+ * round's prevote, which others need to see the lock's proof again) matter. The mark guards the
+ * rest. This keeps the file, and so each write, a few KiB however many rounds a height takes.
+ */
+function kept(votes: Vote[]): Vote[] {
+  const latest = Math.max(...votes.map((v) => v.round))
+  const lock = Math.max(-1, ...votes.filter((v) => v.step === VoteStep.Precommit && v.blockHash !== null).map((v) => v.round))
+  return votes.filter((v) => v.round === latest || v.round === lock).sort(compareVotes)
+}
+
+interface Position {
+  height: number
+  round: number
+  step: number
+}
+
+function compareVotes(a: Position, b: Position): number {
+  return a.height - b.height || a.round - b.round || a.step - b.step
+}
+
+function slot(v: Vote): string {
+  return `${v.round}/${v.step}`
+}
+
+function sameValue(a: Bytes | null, b: Bytes | null): boolean {
+  return a === null || b === null ? a === b : equals(a, b)
+}
+
+/** A mark (or vote) as people read it: `height 12 round 0 precommit for 3fa4…`. */
+export function describeMark(v: HighWaterMark): string {
+  return `height ${v.height} round ${v.round} ${v.step === VoteStep.Prevote ? 'prevote' : 'precommit'} for ${v.blockHash ? toHex(v.blockHash).slice(0, 16) : 'nil'}`
+}
+
+// ---- the file
+
+interface EntityJson {
+  entity: string
+  height: number
+  round: number
+  step: number
+  blockHash: string | null
+  votes: string[]
+}
+
+function encodeState(publicKey: Bytes, records: Map<string, EntityRecord>): string {
+  const entities: EntityJson[] = [...records.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([entity, r]) => ({ entity, height: r.height, round: r.round, step: r.step, blockHash: r.blockHash && toHex(r.blockHash), votes: r.votes.map((v) => toHex(encodeVote(v))) }))
+  return `${JSON.stringify({ version: SIGNER_STATE_VERSION, validatorPublicKey: toHex(publicKey), entities }, null, 2)}\n`
+}
+
+/** Every field checked, every vote's signature verified: what is not provably this key's is refused. */
+function decodeState(path: string, bytes: Buffer, publicKey: Bytes): Map<string, EntityRecord> {
+  const corrupt = (why: string) => new SignerStateError('SIGNER_STATE_CORRUPT', `${path} is corrupt: ${why}`, { path })
+  if (bytes.length > MAX_SIGNER_STATE_BYTES) throw corrupt(`${bytes.length} bytes, more than the ${MAX_SIGNER_STATE_BYTES} allowed`)
+  let file: { version?: unknown; validatorPublicKey?: unknown; entities?: unknown }
+  try {
+    file = JSON.parse(bytes.toString('utf8'))
+  } catch (err) {
+    throw corrupt(`not JSON (${(err as Error).message})`)
+  }
+  if (typeof file !== 'object' || file === null) throw corrupt('not a JSON object')
+  if (file.version !== SIGNER_STATE_VERSION) {
+    throw new SignerStateError('SIGNER_STATE_VERSION', `${path} is of format ${JSON.stringify(file.version)}; this p2pnode reads format ${SIGNER_STATE_VERSION}`, { path })
+  }
+  if (file.validatorPublicKey !== toHex(publicKey)) {
+    throw new SignerStateError('SIGNER_STATE_WRONG_KEY', `${path} is the record of validator key ${String(file.validatorPublicKey).slice(0, 16)}…, not of this home's key ${toHex(publicKey).slice(0, 16)}…`, { path })
+  }
+  if (!Array.isArray(file.entities)) throw corrupt('entities is not a list')
+  const records = new Map<string, EntityRecord>()
+  for (const [i, e] of (file.entities as EntityJson[]).entries()) {
+    const where = `entities[${i}]`
+    if (typeof e !== 'object' || e === null) throw corrupt(`${where} is not an object`)
+    if (typeof e.entity !== 'string' || !/^[0-9a-f]{64}$/.test(e.entity)) throw corrupt(`${where}.entity is not 32 bytes of hex`)
+    if (records.has(e.entity)) throw corrupt(`${where}.entity appears twice`)
+    for (const field of ['height', 'round'] as const) if (!Number.isSafeInteger(e[field]) || e[field] < 0) throw corrupt(`${where}.${field} is not a count`)
+    if (e.step !== VoteStep.Prevote && e.step !== VoteStep.Precommit) throw corrupt(`${where}.step is not 1 (prevote) or 2 (precommit)`)
+    if (e.blockHash !== null && (typeof e.blockHash !== 'string' || !/^[0-9a-f]{64}$/.test(e.blockHash))) throw corrupt(`${where}.blockHash is neither null nor 32 bytes of hex`)
+    if (!Array.isArray(e.votes) || e.votes.length === 0) throw corrupt(`${where}.votes is not a non-empty list`)
+    const entity = fromHex(e.entity)
+    const votes: Vote[] = []
+    for (const [j, hex] of e.votes.entries()) {
+      let vote: Vote
+      try {
+        if (typeof hex !== 'string' || !/^([0-9a-f]{2})+$/.test(hex)) throw new Error('not hex')
+        vote = decodeVote(fromHex(hex))
+      } catch {
+        throw corrupt(`${where}.votes[${j}] is not an encoded vote`)
+      }
+      if (!equals(vote.entity, entity) || vote.height !== e.height) throw corrupt(`${where}.votes[${j}] is not of the entity and height of its record`)
+      const domain = { network: vote.network, entity: vote.entity, kind: SignatureKind.Vote }
+      if (!verifyBls(publicKey, domain, voteSigningMessage(vote), vote.signature)) throw corrupt(`${where}.votes[${j}] is not signed by this validator key`)
+      if (votes.some((v) => slot(v) === slot(vote))) throw corrupt(`${where}.votes[${j}] is a second vote for its round and step`)
+      votes.push(vote)
+    }
+    votes.sort(compareVotes)
+    const last = votes[votes.length - 1]!
+    const blockHash = e.blockHash === null ? null : fromHex(e.blockHash)
+    if (compareVotes(last, e) !== 0 || !sameValue(last.blockHash, blockHash)) throw corrupt(`${where}: the mark is not the last of its votes`)
+    records.set(e.entity, { height: e.height, round: e.round, step: e.step, blockHash, votes })
+  }
+  return records
+}
