@@ -18,6 +18,7 @@ import {
 import type { Logger } from 'pino'
 import type { NodeConfigInput } from './config.ts'
 import { type LoadedHome, loadHome } from './home/home.ts'
+import { SignerState } from './home/signer-state.ts'
 import { createLogger } from './logger.ts'
 import { Network } from './network/network.ts'
 import { networkConfig } from './network/config.ts'
@@ -94,6 +95,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     // The server's own signer instances: they hold the records restored from disk (the votes
     // signed before a restart), which a fresh object made from the same seed would not.
     const validator = server.validator(new ValidatorSigner(keys.validatorSeed).id)!
+    // The same key's record beside it, which outlives the database (fails closed if unreadable).
+    const signerGuard = await SignerState.load(paths, validator.publicKey)
     const account = server.account(accountKey.id)!
     const events = new EventEmitter()
     const emit = (event: NodeEvent) => events.emit('event', event)
@@ -142,6 +145,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       entity,
       // Always given: the engine signs only at heights where this key is in the validator set.
       signer: validator,
+      signerGuard,
       host: {
         publishProposal: (bytes) => publish(topics.proposal, bytes),
         publishVote: (bytes) => publish(topics.vote, bytes),

@@ -57,12 +57,25 @@ export interface CommittedInfo {
   committedAt: number
 }
 
+/**
+ * The validator's double-sign record outside the database (home/signer-state.ts): it survives
+ * reset, import and init --force, which replace the data the server's own record lives in.
+ */
+export interface SignerGuard {
+  /** Whether this key may sign at `height`, and its own votes there to restore. */
+  startHeight(entity: Bytes, height: number, ledgerVotes: Vote[]): Promise<{ sign: boolean; votes: Vote[] }>
+  /** Records an own vote durably; throws for one the record forbids. */
+  record(vote: Vote): Promise<void>
+}
+
 export interface ConsensusLoopInit {
   server: Server
   store: KeyValueStore
   entity: EntityMachine
   /** This node's validator signer; a node without one follows (verifies, never signs). */
   signer?: ValidatorSigner
+  /** The signer's record beside its key; every own vote goes there before it is sent (review M-3). */
+  signerGuard?: SignerGuard
   host: ConsensusHost
   blockIntervalMs: number
   timeouts: TimeoutParams
@@ -166,12 +179,18 @@ export class ConsensusLoop {
   }
 
   private async startNextHeight(): Promise<void> {
-    const { entity, signer, store } = this.init
+    const { entity, signer, signerGuard, store } = this.init
     const height = entity.tip.height + 1
-    const restoredVotes = signer ? signer.signedVotes(entity.id).filter((v) => v.height === height) : []
+    const ledgerVotes = signer ? signer.signedVotes(entity.id).filter((v) => v.height === height) : []
+    // The record beside the key has the last word: below its mark this node follows without
+    // signing (its data was reset or replaced), at the mark its votes there are the node's own.
+    const guard = signer && signerGuard ? await signerGuard.startHeight(entity.id, height, ledgerVotes) : { sign: true, votes: ledgerVotes }
+    if (!this.running || entity.tip.height + 1 !== height) return
+    const restoredVotes = guard.votes
     const restoredBlocks = signer && restoredVotes.length > 0 ? (await loadVotedBlocks(store, signer, entity.id)).map((b) => ({ hash: b.hash, bytes: b.bytes })) : []
     const state = entity.tip.state
-    this.push({ type: 'StartHeight', height, validators: state.validators(), threshold: state.threshold(), restoredVotes, restoredBlocks })
+    if (!guard.sign) this.init.logger.info({ height }, 'this key signed past this height before (its record says so): following without signing')
+    this.push({ type: 'StartHeight', height, validators: state.validators(), threshold: state.threshold(), restoredVotes, restoredBlocks, ...(guard.sign ? {} : { sign: false }) })
     for (const event of this.inbox.startHeight(height)) this.push(event)
   }
 
@@ -282,6 +301,7 @@ export class ConsensusLoop {
         const out = await this.receiveOwn(input)
         if (out?.type !== 'vote.recorded') throw new Error(`own vote not recorded: ${JSON.stringify(out)}`)
         await server.flush(this.init.now()) // durable before BroadcastVote, which follows
+        await this.init.signerGuard?.record(effect.vote)
         return
       }
       case 'BroadcastVote':
