@@ -4,8 +4,9 @@
 // durably, before it broadcasts it, and refuses to sign at or below the record's high-water mark.
 //
 //   <home>/keys/signer-state-<first 16 hex digits of the validator public key>.json
+//   two slots (slot-file.ts), each a checksummed header and this JSON, zero-padded:
 //   {
-//     "version": 1,
+//     "version": 2,
 //     "validatorPublicKey": "<96 hex digits>",
 //     "entities": [
 //       { "entity": "<64 hex>", "height": 12, "round": 0, "step": 2, "blockHash": "<64 hex>" | null,
@@ -18,9 +19,19 @@
 // engine needs as its own: those of the mark's round and those of its lock round. The file names
 // its key in full and every vote's signature must verify under it, so a file never applies to
 // another key. An unreadable file fails closed: the node must not start and sign without it.
+//
+// Each vote is on the critical path of block time, so a record is one page written in place over
+// the older slot and one fdatasync (the file's length and blocks never change after it is made,
+// so no metadata needs flushing); a crash mid-write tears only that slot, and the other, the state
+// before the vote, stands. The file name still ends in .json (the CLI's help and older homes know
+// it by that name). Format 1, the bare JSON with "version": 1 that earlier releases wrote with an
+// atomic replace, still loads, and the first vote recorded rewrites it in slots; making the file,
+// or growing its slots, is such an atomic replace too (atomic-write.ts), once.
 
+import { close, fdatasync, fstat, open, write } from 'node:fs'
 import { readFile, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import {
   type Bytes,
   SignatureKind,
@@ -35,10 +46,14 @@ import {
   voteSigningMessage,
 } from '@p2pnode/core'
 import { syncDir, tmpPathOf, writeFileAtomic } from './atomic-write.ts'
+import { MAX_SLOT_BYTES, encodeSlot, encodeSlotFile, fitsSlot, readSlots, slotBytesFor } from './slot-file.ts'
 
-export const SIGNER_STATE_VERSION = 1
-/** A few votes per entity make a file of a few KiB; anything far larger is not ours. */
-const MAX_SIGNER_STATE_BYTES = 256 * 1024
+/** The format of the JSON in the slots. */
+export const SIGNER_STATE_VERSION = 2
+/** The bare JSON file of earlier releases: read, and rewritten in slots at the next vote. */
+const LEGACY_VERSION = 1
+/** A few votes per entity make a record of a few KiB; anything far larger is not ours. */
+const MAX_SIGNER_STATE_BYTES = 2 * MAX_SLOT_BYTES
 /** Hex digits of the public key in the file name: enough to tell an operator's keys apart. */
 const NAME_KEY_DIGITS = 16
 const FILE_PATTERN = /^signer-state-[0-9a-f]{16}\.json$/
@@ -49,6 +64,7 @@ export type SignerStateErrorCode =
   | 'SIGNER_STATE_CORRUPT' // the file cannot be read, does not parse, or its content does not hold together
   | 'SIGNER_STATE_WRONG_KEY' // the file is another validator key's
   | 'SIGNER_STATE_VERSION' // written by a release with another format
+  | 'SIGNER_STATE_FULL' // the record outgrew the largest slot (dozens of chains' marks): nothing written
 
 export class SignerStateError extends Error {
   override readonly name = 'SignerStateError'
@@ -126,14 +142,25 @@ export async function inspectSignerState(paths: { keys: string }, publicKey: Byt
   }
 }
 
+/** Where the file's newest record is, so that the next one goes to the other slot. */
+interface Layout {
+  slotBytes: number
+  current: 0 | 1
+  sequence: bigint
+}
+
 export class SignerState {
   /** Serializes writes: each record() sees the one before it on disk. */
   private tail: Promise<unknown> = Promise.resolve()
+  /** Opened at the first in-place write and kept: the hot path pays no open or close. */
+  private fd: number | undefined
 
   private constructor(
     readonly path: string,
     readonly publicKey: Bytes,
     private records: Map<string, EntityRecord>,
+    /** Undefined while there is no file in slots (none yet, or format 1): the next write makes one. */
+    private layout: Layout | undefined,
   ) {}
 
   /** Reads the key's signer state (none yet: an empty one). Throws SignerStateError when unreadable. */
@@ -143,10 +170,11 @@ export class SignerState {
     try {
       bytes = await readFile(path)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new SignerState(path, publicKey, new Map())
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new SignerState(path, publicKey, new Map(), undefined)
       throw new SignerStateError('SIGNER_STATE_CORRUPT', `${path} cannot be read: ${(err as Error).message}`, { path })
     }
-    return new SignerState(path, publicKey, decodeState(path, bytes, publicKey))
+    const { records, layout } = decodeFile(path, bytes, publicKey)
+    return new SignerState(path, publicKey, records, layout)
   }
 
   /** The last vote signed for `entity`, if any. */
@@ -189,12 +217,21 @@ export class SignerState {
   /**
    * Makes `vote` durable as signed, or refuses it (SignerStateError SIGNER_CONFLICT or
    * SIGNER_REGRESSION) without writing anything. A vote already recorded is accepted and not
-   * written again. One small file write and two fsyncs.
+   * written again. One page written in place and one fdatasync.
    */
   record(vote: Vote): Promise<void> {
-    const run = this.tail.then(() => this.apply(vote))
-    this.tail = run.catch(() => undefined)
-    return run
+    return this.serial(() => this.apply(vote))
+  }
+
+  /** Lets go of the file (a node that stops); a later record() opens it again. */
+  close(): Promise<void> {
+    return this.serial(() => this.closeFile())
+  }
+
+  private serial<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(run)
+    this.tail = next.catch(() => undefined)
+    return next
   }
 
   private async apply(vote: Vote): Promise<void> {
@@ -202,10 +239,71 @@ export class SignerState {
     const next = advance(this.records.get(key), vote)
     if (!next) return
     const records = new Map(this.records).set(key, next)
-    await writeFileAtomic(this.path, encodeState(this.publicKey, records), { mode: 0o600 })
+    const payload = Buffer.from(encodeState(this.publicKey, records))
+    if (this.layout && fitsSlot(this.layout.slotBytes, payload.length)) await this.writeSlot(this.layout, payload)
+    else await this.replaceFile(payload)
     this.records = records
   }
+
+  /** The hot path: the slot not holding the newest record, whole, then fdatasync. */
+  private async writeSlot(layout: Layout, payload: Uint8Array): Promise<void> {
+    const fd = this.fd ?? (await this.openFile(layout))
+    const target = layout.current === 0 ? 1 : 0
+    const sequence = layout.sequence + 1n
+    const slot = encodeSlot(layout.slotBytes, sequence, payload)
+    for (let done = 0; done < slot.length; ) {
+      done += (await writeAsync(fd, slot, done, slot.length - done, target * layout.slotBytes + done)).bytesWritten
+    }
+    await fdatasyncAsync(fd)
+    // Only now is the target the newest: after a failed write the next one goes to it again.
+    this.layout = { slotBytes: layout.slotBytes, current: target, sequence }
+  }
+
+  /** A new file (the first vote, format 1's rewrite, or a record outgrowing its slots): atomic replace. */
+  private async replaceFile(payload: Uint8Array): Promise<void> {
+    const slotBytes = slotBytesFor(payload.length)
+    if (slotBytes === undefined) {
+      throw new SignerStateError('SIGNER_STATE_FULL', `${this.path} would hold ${payload.length} bytes, more than a slot of ${MAX_SLOT_BYTES} allows`, { path: this.path })
+    }
+    const sequence = (this.layout?.sequence ?? 0n) + 1n
+    await this.closeFile() // its descriptor is of the file about to be replaced
+    await writeFileAtomic(this.path, encodeSlotFile(slotBytes, sequence, payload), { mode: 0o600 })
+    this.layout = { slotBytes, current: 0, sequence }
+  }
+
+  private async openFile(layout: Layout): Promise<number> {
+    const fd = await openAsync(this.path, 'r+')
+    try {
+      // A file replaced since it was read (by hand, or another process) is not the one laid out.
+      const { size } = await fstatAsync(fd)
+      if (size !== 2 * layout.slotBytes) {
+        throw new SignerStateError('SIGNER_STATE_CORRUPT', `${this.path} changed under the node: ${size} bytes where ${2 * layout.slotBytes} were written`, { path: this.path })
+      }
+      // A crash's leftover tmp file: in-place writes never replace it, so it goes here (tidying
+      // only: readers ignore it, and a failure to remove it is no reason not to sign).
+      await rm(tmpPathOf(this.path), { force: true }).catch(() => undefined)
+    } catch (err) {
+      await closeAsync(fd)
+      throw err
+    }
+    this.fd = fd
+    return fd
+  }
+
+  private async closeFile(): Promise<void> {
+    const fd = this.fd
+    this.fd = undefined
+    if (fd !== undefined) await closeAsync(fd)
+  }
 }
+
+// Plain descriptors, not FileHandles: a state dropped unclosed must not trip the garbage
+// collector's warning about a FileHandle it had to close.
+const openAsync = promisify(open)
+const fstatAsync = promisify(fstat)
+const writeAsync = promisify(write) as (fd: number, buffer: Uint8Array, offset: number, length: number, position: number) => Promise<{ bytesWritten: number }>
+const fdatasyncAsync = promisify(fdatasync)
+const closeAsync = promisify(close)
 
 /** The entity's record once `vote` is signed; undefined when the vote is already in it. */
 function advance(current: EntityRecord | undefined, vote: Vote): EntityRecord | undefined {
@@ -284,19 +382,48 @@ function encodeState(publicKey: Bytes, records: Map<string, EntityRecord>): stri
   return `${JSON.stringify({ version: SIGNER_STATE_VERSION, validatorPublicKey: toHex(publicKey), entities }, null, 2)}\n`
 }
 
-/** Every field checked, every vote's signature verified: what is not provably this key's is refused. */
-function decodeState(path: string, bytes: Buffer, publicKey: Bytes): Map<string, EntityRecord> {
+/**
+ * The records the file holds, and where its newest slot is. Format 1 (bare JSON, no slots) has no
+ * layout: the next write rewrites it. Of two valid slots the newer must reach at least as far as
+ * the older for every entity, since a record only ever moves marks up: a slot that fails this (a
+ * sequence number that wrapped, a slot copied from elsewhere) fails closed rather than win.
+ */
+function decodeFile(path: string, bytes: Uint8Array, publicKey: Bytes): { records: Map<string, EntityRecord>; layout?: Layout } {
   const corrupt = (why: string) => new SignerStateError('SIGNER_STATE_CORRUPT', `${path} is corrupt: ${why}`, { path })
   if (bytes.length > MAX_SIGNER_STATE_BYTES) throw corrupt(`${bytes.length} bytes, more than the ${MAX_SIGNER_STATE_BYTES} allowed`)
+  const read = readSlots(bytes)
+  if (read.kind === 'none') return { records: decodeState(path, bytes, publicKey, LEGACY_VERSION) }
+  if (read.kind === 'unreadable') {
+    if (read.version !== undefined) throw new SignerStateError('SIGNER_STATE_VERSION', `${path} is in slots of format ${read.version}; this p2pnode reads format ${SIGNER_STATE_VERSION}`, { path })
+    throw corrupt(`no valid copy of the record (${read.why})`)
+  }
+  const records = decodeState(path, read.newest.payload, publicKey, SIGNER_STATE_VERSION)
+  if (read.older) {
+    const older = decodeState(path, read.older.payload, publicKey, SIGNER_STATE_VERSION)
+    for (const [entity, before] of older) {
+      const now = records.get(entity)
+      const order = now ? compareVotes(now, before) : -1
+      if (order < 0 || (order === 0 && !sameValue(now!.blockHash, before.blockHash))) {
+        throw corrupt(`its newest copy (slot ${read.newest.index}, sequence ${read.newest.sequence}) does not reach the older one's ${describeMark(before)}`)
+      }
+    }
+  }
+  return { records, layout: { slotBytes: read.slotBytes, current: read.newest.index, sequence: read.newest.sequence } }
+}
+
+/** Every field checked, every vote's signature verified: what is not provably this key's is refused. */
+function decodeState(path: string, bytes: Uint8Array, publicKey: Bytes, version: number): Map<string, EntityRecord> {
+  const corrupt = (why: string) => new SignerStateError('SIGNER_STATE_CORRUPT', `${path} is corrupt: ${why}`, { path })
   let file: { version?: unknown; validatorPublicKey?: unknown; entities?: unknown }
   try {
-    file = JSON.parse(bytes.toString('utf8'))
+    file = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8'))
   } catch (err) {
     throw corrupt(`not JSON (${(err as Error).message})`)
   }
   if (typeof file !== 'object' || file === null) throw corrupt('not a JSON object')
-  if (file.version !== SIGNER_STATE_VERSION) {
-    throw new SignerStateError('SIGNER_STATE_VERSION', `${path} is of format ${JSON.stringify(file.version)}; this p2pnode reads format ${SIGNER_STATE_VERSION}`, { path })
+  if (file.version !== version) {
+    const reads = version === LEGACY_VERSION ? `format ${SIGNER_STATE_VERSION} (in slots) and ${LEGACY_VERSION} (bare JSON)` : `format ${SIGNER_STATE_VERSION} in its slots`
+    throw new SignerStateError('SIGNER_STATE_VERSION', `${path} holds format ${JSON.stringify(file.version)}; this p2pnode reads ${reads}`, { path })
   }
   if (file.validatorPublicKey !== toHex(publicKey)) {
     throw new SignerStateError('SIGNER_STATE_WRONG_KEY', `${path} is the record of validator key ${String(file.validatorPublicKey).slice(0, 16)}…, not of this home's key ${toHex(publicKey).slice(0, 16)}…`, { path })
