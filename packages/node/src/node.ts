@@ -97,6 +97,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     const validator = server.validator(new ValidatorSigner(keys.validatorSeed).id)!
     // The same key's record beside it, which outlives the database (fails closed if unreadable).
     const signerGuard = await SignerState.load(paths, validator.publicKey)
+    started.push({ name: 'signer record', stop: () => signerGuard.close() })
     const account = server.account(accountKey.id)!
     const events = new EventEmitter()
     const emit = (event: NodeEvent) => events.emit('event', event)
