@@ -90,6 +90,9 @@ export class Network extends EventEmitter<NetworkEvents> {
     await datastore.open()
     const bansFile = join(config.dataDir, BANS_FILE)
     const bans = new BanList(Date.now, new BanFile(bansFile, log.child({ part: 'bans' })))
+    // libp2p runs from createLibp2p on, before this Network exists: charges made in that moment
+    // go to the ban list alone (the score check bans on them within a second)
+    let network: Network | undefined
     try {
       const loaded = await bans.load()
       if (loaded > 0) log.info({ bans: loaded, file: bansFile }, 'bans loaded')
@@ -99,9 +102,14 @@ export class Network extends EventEmitter<NetworkEvents> {
         datastore,
         gater: bans.gater(),
         appPenalty: (peerId) => bans.penalty(peerId),
+        onGossipAbuse: (peerId, reason, points) => {
+          if (network != null) network.penalize(peerId, reason, points)
+          else bans.addPenalty(peerId, points)
+        },
         ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
       })
-      return new Network(config, libp2p, datastore, bans, log)
+      network = new Network(config, libp2p, datastore, bans, log)
+      return network
     } catch (err) {
       await bans.flush()
       await datastore.close()
