@@ -8,8 +8,8 @@ export type { Logger, LogFn } from './logger.ts'
 export { silentLogger } from './logger.ts'
 export type { PeerInfo } from './peers.ts'
 export type { Ban } from './bans.ts'
-export type { Verdict, Validator, MessageHandler, VerdictEvent } from './gossip.ts'
-export { MAX_PENDING_VALIDATIONS } from './gossip.ts'
+export type { Verdict, Validator, MessageHandler, VerdictEvent, SubscribeOptions, PendingValidations } from './gossip.ts'
+export { DEFAULT_MAX_PENDING_VALIDATIONS, DEFAULT_MAX_PENDING_PER_PEER } from './gossip.ts'
 export type { RequestHandler, HandleOptions, RequestOptions } from './request-response.ts'
 export {
   DEFAULT_MAX_REQUEST_BYTES,

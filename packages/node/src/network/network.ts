@@ -17,7 +17,7 @@ import type { NetworkConfig } from './config.ts'
 import { Dialer } from './dialer.ts'
 import { NetworkError, NetworkErrorCode } from './errors.ts'
 import { Gossip } from './gossip.ts'
-import type { MessageHandler, Validator, VerdictEvent } from './gossip.ts'
+import type { MessageHandler, PendingValidations, SubscribeOptions, Validator, VerdictEvent } from './gossip.ts'
 import { loadOrCreateNodeKey } from './keys.ts'
 import { buildLibp2p } from './libp2p.ts'
 import type { P2p } from './libp2p.ts'
@@ -167,10 +167,17 @@ export class Network extends EventEmitter<NetworkEvents> {
 
   /**
    * Joins a topic. `validate` sees every message before it is forwarded; only 'accept'ed ones
-   * reach `onMessage`, and 'reject' lowers the sender's score.
+   * reach `onMessage`, and 'reject' lowers the sender's score. At most `options.maxPending`
+   * validations run at once on this topic (default 1,024), `options.maxPendingPerPeer` of them
+   * for one peer (default 128); messages over either are ignored unvalidated.
    */
-  subscribe(topic: string, validate: Validator, onMessage: MessageHandler): void {
-    this.gossip.subscribe(topic, validate, onMessage)
+  subscribe(topic: string, validate: Validator, onMessage: MessageHandler, options: SubscribeOptions = {}): void {
+    this.gossip.subscribe(topic, validate, onMessage, options)
+  }
+
+  /** Validations in flight on a topic (total and by peer); undefined when not subscribed. */
+  pendingValidations(topic: string): PendingValidations | undefined {
+    return this.gossip.pending(topic)
   }
 
   unsubscribe(topic: string): void {
