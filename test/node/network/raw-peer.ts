@@ -111,6 +111,29 @@ export class RawPeer {
     return written
   }
 
+  /**
+   * Sends one request frame on a new stream and reads only the first chunk of the answer (its
+   * status byte), then stops reading: the rest stays with the victim, as from a peer that asks
+   * and never reads. Returns the status byte and the stream (still open), or 'reset' when the
+   * victim refused the stream.
+   */
+  async ask(address: string, protocol: string, frame: Uint8Array): Promise<{ status: number | 'reset'; stream?: Stream }> {
+    let stream: Stream
+    try {
+      stream = await this.open(address, protocol)
+    } catch {
+      return { status: 'reset' }
+    }
+    void stream.sink([frame]).catch(() => {})
+    try {
+      const first = await stream.source[Symbol.asyncIterator]().next()
+      if (first.done === true) return { status: 'reset', stream }
+      return { status: first.value.subarray()[0]!, stream }
+    } catch {
+      return { status: 'reset', stream }
+    }
+  }
+
   connected(peerId: string): boolean {
     return this.libp2p.getConnections().some((c) => c.remotePeer.toString() === peerId && c.status === 'open')
   }

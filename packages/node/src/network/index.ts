@@ -15,7 +15,18 @@ export {
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_READ_TIMEOUT_MS,
   DEFAULT_HANDLER_TIMEOUT_MS,
+  DEFAULT_WRITE_TIMEOUT_MS,
+  DEFAULT_MAX_INBOUND_STREAMS,
 } from './request-response.ts'
+export type { ServingLimits, ServingUsage } from './serving-budget.ts'
+export {
+  DEFAULT_MAX_SERVING,
+  DEFAULT_MAX_SERVING_PER_PEER,
+  DEFAULT_MAX_SERVING_BYTES,
+  DEFAULT_REQUESTS_PER_SECOND,
+  DEFAULT_REQUEST_BURST,
+} from './serving-budget.ts'
 export { NODE_KEY_FILE, loadOrCreateNodeKey } from './keys.ts'
 export { AGENT_NAME, AGENT_VERSION, MAX_GOSSIP_MESSAGE_BYTES, messageId } from './libp2p.ts'

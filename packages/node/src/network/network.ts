@@ -30,6 +30,7 @@ import type { GossipKind } from './protocols.ts'
 import { handle, request } from './request-response.ts'
 import type { Registry } from 'prom-client'
 import type { HandleOptions, RequestHandler, RequestOptions } from './request-response.ts'
+import type { ServingBudget, ServingUsage } from './serving-budget.ts'
 import { DEFAULT_PENALTY, GRAYLIST_THRESHOLD } from './scoring.ts'
 
 export const PEER_STORE_DIR = 'peers'
@@ -60,6 +61,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   private readonly gossip: Gossip
   private readonly dialer: Dialer
   private readonly book = new PeerBook()
+  private readonly serving = new Map<string, ServingBudget>()
   private banTimer: ReturnType<typeof setInterval> | undefined
   private started = false
 
@@ -270,13 +272,23 @@ export class Network extends EventEmitter<NetworkEvents> {
     return this.bans.list()
   }
 
-  /** Serves a request/response protocol (e.g. this.syncProtocol). */
+  /**
+   * Serves a request/response protocol (e.g. this.syncProtocol), within a serving budget
+   * (serving-budget.ts; limits in `options`): over it a request is answered NETWORK_BUSY at once,
+   * and a peer asking far too fast is reported to `options.onAbuse`.
+   */
   async handle(protocol: string, handler: RequestHandler, options: HandleOptions = {}): Promise<void> {
-    await handle(this.libp2p, protocol, handler, this.log.child({ protocol }), options)
+    this.serving.set(protocol, await handle(this.libp2p, protocol, handler, this.log.child({ protocol }), options))
   }
 
   async unhandle(protocol: string): Promise<void> {
     await this.libp2p.unhandle(protocol)
+    this.serving.delete(protocol)
+  }
+
+  /** What a served protocol holds now: requests being served, response bytes, peers tracked. */
+  servingUsage(protocol: string): ServingUsage | undefined {
+    return this.serving.get(protocol)?.usage()
   }
 
   /** One request, one response; throws NetworkError (Timeout, ResponseTooLarge, ...). */
