@@ -1,4 +1,5 @@
-export { Network, BAN_CHECK_INTERVAL_MS, PEER_STORE_DIR } from './network.ts'
+export { Network, BAN_CHECK_INTERVAL_MS, PEER_STORE_DIR, PRUNE_INTERVAL_MS } from './network.ts'
+export { MAX_BANS, MAX_PENALTIES } from './bans.ts'
 export type { NetworkEvents, NetworkOptions } from './network.ts'
 export * from './config.ts'
 export * from './errors.ts'

@@ -35,6 +35,8 @@ import { DEFAULT_PENALTY, GRAYLIST_THRESHOLD } from './scoring.ts'
 
 export const PEER_STORE_DIR = 'peers'
 export const BAN_CHECK_INTERVAL_MS = 1000
+/** How often expired bans and decayed penalty points are dropped. */
+export const PRUNE_INTERVAL_MS = 60_000
 
 export interface NetworkEvents {
   'peer:connect': [peerId: string]
@@ -63,6 +65,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   private readonly book = new PeerBook()
   private readonly serving = new Map<string, ServingBudget>()
   private banTimer: ReturnType<typeof setInterval> | undefined
+  private pruneTimer: ReturnType<typeof setInterval> | undefined
   private started = false
 
   private constructor(config: NetworkConfig, libp2p: P2p, datastore: LevelDatastore, bans: BanList, log: Logger) {
@@ -135,6 +138,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.gossip.start()
     this.dialer.start()
     this.banTimer = setInterval(() => this.checkScores(), BAN_CHECK_INTERVAL_MS)
+    this.pruneTimer = setInterval(() => this.bans.prune(), PRUNE_INTERVAL_MS)
     this.started = true
     this.log.info({ peerId: this.peerId, addresses: this.addresses() }, 'network started')
   }
@@ -143,6 +147,8 @@ export class Network extends EventEmitter<NetworkEvents> {
   async stop(): Promise<void> {
     clearInterval(this.banTimer)
     this.banTimer = undefined
+    clearInterval(this.pruneTimer)
+    this.pruneTimer = undefined
     this.dialer.stop()
     this.gossip.stop()
     this.removeListeners()
@@ -242,6 +248,13 @@ export class Network extends EventEmitter<NetworkEvents> {
    * or a duration that is not a positive number (RangeError).
    */
   async ban(peerId: string, reason: string, durationMs?: number): Promise<Ban> {
+    const { ban, hangUp } = this.applyBan(peerId, reason, durationMs)
+    await Promise.all([hangUp, this.bans.flush()])
+    return ban
+  }
+
+  /** Bans (see ban()) and starts the hang-up; the save is left to the ban file's schedule. */
+  private applyBan(peerId: string, reason: string, durationMs?: number): { ban: Ban; hangUp: Promise<void> } {
     const id = peerIdFromString(peerId)
     if (durationMs !== undefined && !(durationMs > 0 && Number.isFinite(durationMs))) {
       throw new RangeError(`ban duration must be a positive number of milliseconds, got ${durationMs}`)
@@ -257,8 +270,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       this.log.warn({ peer: peerId, reason, until: ban.until, replaced: before != null }, 'peer banned')
       this.emit('peer:banned', ban)
     }
-    await Promise.all([this.libp2p.hangUp(id).catch(() => {}), this.bans.flush()])
-    return ban
+    return { ban, hangUp: this.libp2p.hangUp(id).catch(() => {}) }
   }
 
   /** Lifts a peer's ban (saved like a ban); false if the peer was not banned. */
@@ -300,9 +312,16 @@ export class Network extends EventEmitter<NetworkEvents> {
     return request(this.libp2p, peerId, protocol, data, options)
   }
 
-  /** The node's own bans (score, penalties, foreign network): fire and forget, never throw. */
+  /**
+   * The node's own bans (score, penalties, foreign network): fire and forget, never throw, and
+   * saved on the ban file's schedule (at most one write a second), not one write each.
+   */
   private autoBan(peerId: string, reason: string): void {
-    this.ban(peerId, reason).catch((err: unknown) => this.log.warn({ err, peer: peerId, reason }, 'ban failed'))
+    try {
+      this.applyBan(peerId, reason)
+    } catch (err) {
+      this.log.warn({ err, peer: peerId, reason }, 'ban failed')
+    }
   }
 
   private removeListeners(): void {
