@@ -167,14 +167,17 @@ export class BanList {
     return points
   }
 
-  /** A libp2p connection gater that refuses banned peers in both directions. */
-  gater(): ConnectionGater {
+  /**
+   * A libp2p connection gater that refuses banned peers in both directions, and dials to the
+   * addresses `denyAddress` names (a public node's non-public IPs, see addresses.ts).
+   */
+  gater(denyAddress?: (addr: Multiaddr) => boolean): ConnectionGater {
     const denied = (peerId: PeerId): boolean => this.isBanned(peerId.toString())
     return {
       denyDialPeer: async (peerId: PeerId) => denied(peerId),
       denyDialMultiaddr: async (addr: Multiaddr) => {
         const id = addr.getPeerId()
-        return id != null && this.isBanned(id)
+        return (id != null && this.isBanned(id)) || denyAddress?.(addr) === true
       },
       denyInboundEncryptedConnection: async (peerId: PeerId, _conn: MultiaddrConnection) => denied(peerId),
       denyOutboundEncryptedConnection: async (peerId: PeerId, _conn: MultiaddrConnection) => denied(peerId),

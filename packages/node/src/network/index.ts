@@ -2,6 +2,7 @@ export { Network, BAN_CHECK_INTERVAL_MS, PEER_STORE_DIR, PRUNE_INTERVAL_MS } fro
 export { MAX_BANS, MAX_PENALTIES } from './bans.ts'
 export type { NetworkEvents, NetworkOptions } from './network.ts'
 export * from './config.ts'
+export { isPublicIp, isPublicNode, resolveDhtAddresses } from './addresses.ts'
 export * from './errors.ts'
 export * from './protocols.ts'
 export * from './scoring.ts'

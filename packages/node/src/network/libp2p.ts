@@ -1,5 +1,5 @@
 // Assembles the libp2p node from the network config: TCP + Noise + Yamux, identify, ping,
-// kad-dht in server mode under this network's protocol id, bootstrap and (optionally) mDNS
+// kad-dht (server mode unless dhtServer is false) under this network's protocol id, bootstrap and (optionally) mDNS
 // discovery, and gossipsub without signatures and with peer scoring. The peer store lives in
 // the given datastore, so a restarted node still knows its peers.
 
@@ -71,11 +71,13 @@ export interface Libp2pParts {
   appPenalty: (peerId: string) => number
   /** Where gossip abuse (foreign topics, malformed RPCs) is charged; see guarded-gossipsub.ts. */
   onGossipAbuse: GossipAbuse
+  /** The DHT address filter in force (`config.dhtAddresses` with 'auto' resolved, addresses.ts). */
+  dhtAddresses: Exclude<DhtAddresses, 'auto'>
   /** The node's Prometheus registry: libp2p's own metrics (connections, streams, DHT) join it. */
   metricsRegistry?: Registry
 }
 
-const MAPPERS: Record<DhtAddresses, (info: PeerInfo) => PeerInfo> = {
+const MAPPERS: Record<Exclude<DhtAddresses, 'auto'>, (info: PeerInfo) => PeerInfo> = {
   all: passthroughMapper,
   private: removePublicAddressesMapper,
   public: removePrivateAddressesMapper,
@@ -127,8 +129,8 @@ export async function buildLibp2p(parts: Libp2pParts): Promise<P2p> {
       ping: ping(),
       dht: kadDHT({
         protocol: dhtProtocol(config.network),
-        clientMode: false,
-        peerInfoMapper: MAPPERS[config.dhtAddresses],
+        clientMode: !config.dhtServer,
+        peerInfoMapper: MAPPERS[parts.dhtAddresses],
         querySelfInterval: DHT_QUERY_SELF_INTERVAL_MS,
       }),
       // gossipsub with the topic allow-list and the RPC limits (guarded-gossipsub.ts)

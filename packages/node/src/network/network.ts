@@ -9,6 +9,7 @@ import type { IdentifyResult, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
+import { denyNonPublic, resolveDhtAddresses } from './addresses.ts'
 import { BANS_FILE, BanFile } from './ban-file.ts'
 import { BanList } from './bans.ts'
 import type { Ban } from './bans.ts'
@@ -101,11 +102,15 @@ export class Network extends EventEmitter<NetworkEvents> {
     try {
       const loaded = await bans.load()
       if (loaded > 0) log.info({ bans: loaded, file: bansFile }, 'bans loaded')
+      const dhtAddresses = resolveDhtAddresses(config)
+      if (config.dhtAddresses === 'auto') log.info({ dhtAddresses }, 'DHT address filter chosen from the node\'s addresses')
       const libp2p = await buildLibp2p({
         config,
         privateKey,
         datastore,
-        gater: bans.gater(),
+        dhtAddresses,
+        // a public node dials no private, loopback or link-local address a peer tells it of
+        gater: bans.gater(dhtAddresses === 'public' ? denyNonPublic(config.bootstrap) : undefined),
         appPenalty: (peerId) => bans.penalty(peerId),
         onGossipAbuse: (peerId, reason, points) => {
           if (network != null) network.penalize(peerId, reason, points)
