@@ -20,7 +20,7 @@ function machine(...addresses: string[]): NodeJS.Dict<NetworkInterfaceInfo[]> {
 
 test('isPublicIp', () => {
   for (const ip of ['1.1.1.1', '8.8.8.8', '2606:4700:4700::1111', '::ffff:1.1.1.1']) assert.ok(isPublicIp(ip), ip)
-  for (const ip of ['127.0.0.1', '10.77.0.2', '172.20.0.5', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', 'localhost', 'not-an-ip']) {
+  for (const ip of ['127.0.0.1', '10.77.0.2', '172.20.0.5', '192.168.1.1', '169.254.169.254', '100.64.0.1', '203.0.113.7', '2001:db8::1', '0.0.0.0', '::', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', 'localhost', 'not-an-ip']) {
     assert.not.ok(isPublicIp(ip), ip)
   }
 })
