@@ -1,8 +1,16 @@
 // peers, connect, disconnect, and the errors an operator meets (wrong token, node not running,
 // --wait giving up), against two real validator nodes through the real binary.
 
+// Node 20 lacks Promise.withResolvers, which libp2p 2.x calls (the hostile peer below)
+import '../../packages/node/src/polyfill.ts'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { shortId } from '../../packages/cli/src/output.ts'
@@ -71,6 +79,49 @@ test('disconnect a peer, then connect it again by its multiaddr', async () => {
   assert.is(back.peerId, node(1).peerId)
   assert.is(back.addr, node(1).multiaddr)
   await waitFor('node1 listed again', async () => (await json<PeerJson[]>(0, 'peers')).some((p) => p.peerId === node(1).peerId))
+})
+
+/** What must never reach an operator's terminal raw: C0, DEL, C1, bidi controls. */
+const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
+
+test('text output never carries control characters from the node: a peer\'s agent, kv get, kv keys', async () => {
+  // a plain libp2p peer whose identify agent would clear the screen and retitle the terminal
+  const hostile = await createLibp2p({
+    addresses: { listen: [] },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    nodeInfo: { userAgent: 'evil\u001b]0;pwned\u0007/1.0\u001b[2J\u202e' },
+    services: { identify: identify() },
+  })
+  try {
+    const id = hostile.peerId.toString()
+    await hostile.dial(multiaddr(node(0).multiaddr))
+    await waitFor('the hostile peer identified', async () => (await json<PeerJson[]>(0, 'peers')).some((p) => p.peerId === id && p.agent !== null))
+    const [peers, table] = await Promise.all([json<PeerJson[]>(0, 'peers'), cli(0, 'peers')])
+    assert.is(peers.find((p) => p.peerId === id)?.agent, 'evil/1.0', 'the node keeps the agent sanitized')
+    assertExit(table, 0, 'peers table')
+    assert.not.match(table.stdout, UNPRINTABLE)
+    assert.ok(table.stdout.includes('evil/1.0'), table.stdout)
+
+    // a stored value and key are whatever a transaction wrote
+    const value = 'ding\u0007\u001b[2Jgone\u009b31m'
+    const set = await json<{ key: string }>(0, 'kv', 'set', 'k\u001b[31m', value, '--wait')
+    const [text, got, keys] = await Promise.all([
+      cli(0, 'kv', 'get', set.key),
+      json<{ value: string }>(0, 'kv', 'get', set.key),
+      cli(0, 'kv', 'keys', '--prefix', set.key.split('/')[0]!),
+    ])
+    assert.is(got.value, value, 'JSON carries the value exactly (escaped)')
+    for (const [what, out] of [['kv get', text], ['kv keys', keys]] as const) {
+      assertExit(out, 0, what)
+      assert.not.match(out.stdout, UNPRINTABLE, what)
+    }
+    assert.ok(text.stdout.includes('ding\\x07\\x1b[2Jgone\\x9b31m'), text.stdout)
+    assert.ok(keys.stdout.includes('/k\\x1b[31m'), keys.stdout)
+  } finally {
+    await hostile.stop()
+  }
 })
 
 test('a wrong API token exits 5 and names the token file', async () => {

@@ -1,21 +1,48 @@
 // Printing for people (aligned tables, short ids, human durations) and for scripts (--json).
+// Text for people never carries a control character from the node: values come from the API,
+// and some (a peer's agent, a stored value) from whoever wrote them; an escape sequence printed
+// raw would drive the operator's terminal. `printable` shows them as visible escapes instead;
+// JSON output escapes the ones JSON.stringify leaves raw (DEL, C1, bidi), as \uXXXX.
+
+/** C0 and C1 controls, DEL, and the Unicode bidi and line/paragraph separators. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+/** The same without C0, which JSON.stringify escapes itself (and whose \n is the layout's). */
+const UNPRINTABLE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  // outside C0 these can only be inside strings, where \uXXXX means the same character
+  const text = JSON.stringify(value, null, 2).replace(UNPRINTABLE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  process.stdout.write(`${text}\n`)
 }
 
-/** An aligned table with a header row; cells are strings already. */
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+/** The text with every control character shown as an escape (`\n`, `\x1b`, `\u202e`). */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => {
+    const code = c.charCodeAt(0)
+    return NAMED[c] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
+  })
+}
+
+/** One line of text, made printable. */
+export function printLine(text: string): void {
+  process.stdout.write(`${printable(text)}\n`)
+}
+
+/** An aligned table with a header row; cells are strings already (made printable here). */
 export function printTable(headers: string[], rows: string[][]): void {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const safe = rows.map((row) => row.map(printable))
+  const widths = headers.map((h, i) => Math.max(h.length, ...safe.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')
   process.stdout.write(`${line(headers)}\n`)
-  for (const row of rows) process.stdout.write(`${line(row)}\n`)
+  for (const row of safe) process.stdout.write(`${line(row)}\n`)
 }
 
-/** Key: value lines, keys aligned. */
+/** Key: value lines, keys aligned (values made printable). */
 export function printFields(fields: Array<[string, string]>): void {
   const width = Math.max(...fields.map(([k]) => k.length))
-  for (const [k, v] of fields) process.stdout.write(`${`${k}:`.padEnd(width + 1)} ${v}\n`)
+  for (const [k, v] of fields) process.stdout.write(`${`${k}:`.padEnd(width + 1)} ${printable(v)}\n`)
 }
 
 export function shortId(id: string, head = 8, tail = 6): string {

@@ -7,8 +7,8 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { BANS_FILE, BanFile, CORRUPT_SUFFIX, decodeBans } from '../../../packages/node/src/network/ban-file.ts'
-import { type Ban, BanList } from '../../../packages/node/src/network/bans.ts'
+import { BANS_FILE, BanFile, CORRUPT_SUFFIX, SAVE_INTERVAL_MS, decodeBans } from '../../../packages/node/src/network/ban-file.ts'
+import { type Ban, BanList, MAX_BANS } from '../../../packages/node/src/network/bans.ts'
 import { LOCAL_TESTNET, Network, networkConfig } from '../../../packages/node/src/index.ts'
 import type { Logger } from '../../../packages/node/src/index.ts'
 import { connectedTo, failure, removeHomes, startNode, stopAll, tempHome, waitFor } from './helpers.ts'
@@ -188,6 +188,48 @@ test('a burst of 200 bans: the file parses whenever it is read, ends whole, no t
     assert.is(saved.length, 200)
     assert.equal(byPeer(saved), byPeer(node.banned()))
     assert.equal(await readdir(home).then((names) => names.filter((name) => name.startsWith(BANS_FILE))), [BANS_FILE])
+  } finally {
+    await stopAll([node])
+    await removeHomes()
+  }
+})
+
+test('saves are coalesced: a storm of bans is about one write a second, and flush writes at once', async () => {
+  try {
+    const path = join(await tempHome('bans'), BANS_FILE)
+    const file = new BanFile(path, recordingLogger())
+    const bans = new BanList(Date.now, file)
+    const started = Date.now()
+    let i = 0
+    while (Date.now() - started < 1.5 * SAVE_INTERVAL_MS) {
+      bans.ban(`peer-${i++}`, 60_000, 'storm')
+      if (i % 10 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+    const elapsed = Date.now() - started
+    // one write at the first ban, one a second after; flush() adds the last
+    assert.ok(file.writes <= Math.ceil(elapsed / SAVE_INTERVAL_MS) + 1, `${file.writes} writes for ${i} bans in ${elapsed} ms`)
+    const flushStarted = Date.now()
+    await bans.flush()
+    assert.ok(Date.now() - flushStarted < SAVE_INTERVAL_MS, 'flush did not wait for the interval')
+    assert.is((await readBans(path)).length, Math.min(i, MAX_BANS), 'every ban held is on disk after flush')
+    console.log(`  ${i} bans, ${file.writes} writes`)
+  } finally {
+    await removeHomes()
+  }
+})
+
+test('the node\'s own bans are saved on the schedule, and stop() saves what is pending', async () => {
+  let node: Network | undefined
+  try {
+    const home = await tempHome('bans')
+    node = await startNode({ dataDir: home })
+    const ids = await Promise.all(Array.from({ length: 20 }, () => newPeerId()))
+    // penalties past the ban threshold: automatic bans, not awaited by anyone
+    for (const id of ids) node.penalize(id, 'test storm', 1_000)
+    assert.is(node.banned().length, 20)
+    await node.stop()
+    node = undefined
+    assert.equal((await readBans(join(home, BANS_FILE))).map((b) => b.peerId).sort(), [...ids].sort())
   } finally {
     await stopAll([node])
     await removeHomes()

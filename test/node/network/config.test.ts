@@ -28,7 +28,8 @@ test('defaults fill every field', () => {
   assert.is(config.minConnections, DEFAULT_MIN_CONNECTIONS)
   assert.is(config.mdns, false)
   assert.equal(config.bootstrap, [])
-  assert.is(config.dhtAddresses, 'all')
+  assert.is(config.dhtAddresses, 'auto')
+  assert.is(config.dhtServer, true)
 })
 
 test('each bad value is refused naming its field', () => {
@@ -51,6 +52,7 @@ test('each bad value is refused naming its field', () => {
     ['banMinutes', { banMinutes: 0 }],
     ['banMinutes', { banMinutes: Number.POSITIVE_INFINITY }],
     ['dhtAddresses', { dhtAddresses: 'everything' as NetworkConfig['dhtAddresses'] }],
+    ['dhtServer', { dhtServer: 'no' as unknown as boolean }],
   ]
   for (const [field, input] of cases) {
     assert.is(badField(input), field, `${JSON.stringify(input)} should be refused for ${field}`)

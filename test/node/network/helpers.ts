@@ -4,6 +4,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 import { LOCAL_TESTNET, Network, networkConfig } from '../../../packages/node/src/index.ts'
 import type { NetworkConfig } from '../../../packages/node/src/index.ts'
 
@@ -70,3 +72,21 @@ export async function failure(promise: Promise<unknown>): Promise<string | undef
   }
   return undefined
 }
+
+/** Heap in use after a full garbage collection (forced through V8's flag, no --expose-gc needed). */
+export function heapAfterGc(): number {
+  collectGarbage()
+  collectGarbage()
+  return process.memoryUsage().heapUsed
+}
+
+let gc: (() => void) | undefined
+function collectGarbage(): void {
+  if (gc == null) {
+    v8.setFlagsFromString('--expose-gc')
+    gc = vm.runInNewContext('gc') as () => void
+  }
+  gc()
+}
+
+export const MiB = 1024 * 1024

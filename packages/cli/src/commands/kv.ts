@@ -6,7 +6,7 @@ import { MAX_KV_KEY, MAX_KV_VALUE, TxKind, encodeKvDel, encodeKvSet, utf8 } from
 import { type Connected, call, connect } from '../client.ts'
 import { ExitCode, fail } from '../errors.ts'
 import type { GlobalOptions } from '../options.ts'
-import { printFields, printJson } from '../output.ts'
+import { printFields, printJson, printLine } from '../output.ts'
 import { parseCount, parseHex } from './input.ts'
 import { verifyKvProof } from './kv-proof.ts'
 import { type SubmitOptions, printSubmitted, submitUnsigned, withWaitOptions } from './submit.ts'
@@ -111,8 +111,9 @@ export function registerKv(program: Command): void {
       const node = await connect(opts)
       const keys = await call(node, (c) => c.kvKeys(opts.prefix, limit))
       if (opts.json) return printJson(keys)
-      if (keys.length === 0) process.stdout.write(`no keys${opts.prefix ? ` start with ${opts.prefix}` : ''}\n`)
-      for (const key of keys) process.stdout.write(`${key}\n`)
+      if (keys.length === 0) printLine(`no keys${opts.prefix ? ` start with ${opts.prefix}` : ''}`)
+      // keys are whatever a transaction named: never raw control characters on a terminal
+      for (const key of keys) printLine(key)
     })
 }
 

@@ -8,25 +8,37 @@ import type { Logger } from './logger.ts'
 
 /** The ban file in the network's dataDir. */
 export const BANS_FILE = 'bans.json'
+/**
+ * Writes start at most this often: a ban storm (one per new attacker id) becomes one write a
+ * second of the whole list, not one fsync per ban. `flush()` writes at once.
+ */
+export const SAVE_INTERVAL_MS = 1000
 /** Where an unreadable or corrupt ban file is moved, so the node starts and the file stays. */
 export const CORRUPT_SUFFIX = '.corrupt'
 const TEMP_SUFFIX = '.tmp'
 
 /**
  * Bans as a JSON list of {peerId, until, reason} in one file, replaced atomically: a temp file
- * in the same directory, fsync, rename over the old one. One write at a time; changes made while
- * a write runs are coalesced into the next. A failed write is logged, never thrown: a ban that
- * could not be saved still holds until the next restart, and the next change saves it again.
+ * in the same directory, fsync, rename over the old one. One write at a time, starting at most
+ * every `intervalMs`; changes made meanwhile are coalesced into the next write, and `flush()`
+ * writes them at once. A failed write is logged, never thrown: a ban that could not be saved
+ * still holds until the next restart, and the next change saves it again.
  */
 export class BanFile implements BanStore {
   readonly path: string
   private readonly log: Logger
+  private readonly intervalMs: number
   private pending: readonly Ban[] | undefined
   private writing: Promise<void> | undefined
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private lastWriteAt = -Infinity
+  /** Writes started so far (for tests and metrics). */
+  writes = 0
 
-  constructor(path: string, log: Logger) {
+  constructor(path: string, log: Logger, intervalMs: number = SAVE_INTERVAL_MS) {
     this.path = path
     this.log = log
+    this.intervalMs = intervalMs
   }
 
   async load(): Promise<Ban[]> {
@@ -50,21 +62,48 @@ export class BanFile implements BanStore {
 
   save(bans: readonly Ban[]): void {
     this.pending = bans
-    this.writing ??= this.drain()
+    this.schedule()
   }
 
   async flush(): Promise<void> {
-    while (this.writing != null) await this.writing
+    for (;;) {
+      if (this.timer != null) {
+        clearTimeout(this.timer)
+        this.timer = undefined
+      }
+      if (this.writing == null && this.pending == null) return
+      this.writing ??= this.drain()
+      await this.writing
+    }
+  }
+
+  /** Starts a write now, or once `intervalMs` has passed since the last one started. */
+  private schedule(): void {
+    if (this.writing != null || this.timer != null || this.pending == null) return
+    const wait = this.lastWriteAt + this.intervalMs - Date.now()
+    if (wait <= 0) {
+      this.writing = this.drain()
+      return
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.writing ??= this.drain()
+    }, wait)
+    // a pending save must not keep a process alive; stop() flushes
+    this.timer.unref()
   }
 
   private async drain(): Promise<void> {
     try {
-      for (let bans = this.pending; bans != null; bans = this.pending) {
-        this.pending = undefined
-        await this.write(bans)
-      }
+      const bans = this.pending
+      this.pending = undefined
+      if (bans == null) return
+      this.lastWriteAt = Date.now()
+      this.writes++
+      await this.write(bans)
     } finally {
       this.writing = undefined
+      this.schedule()
     }
   }
 

@@ -10,6 +10,15 @@ import type { ConnectionGater, MultiaddrConnection, PeerId } from '@libp2p/inter
 import type { Multiaddr } from '@multiformats/multiaddr'
 
 export const PENALTY_HALF_LIFE_MS = 5 * 60_000
+/**
+ * Bans held at most. Peer ids are free, so an attacker who rotates keys could grow the list
+ * (and bans.json) without end; past this the bans that expire first are dropped.
+ */
+export const MAX_BANS = 10_000
+/** Peers with penalty points held at most; past this the smallest are dropped (to 90%). */
+export const MAX_PENALTIES = 10_000
+/** Points below this count as none (and the entry is dropped). */
+const PENALTY_FLOOR = 0.01
 
 export interface Ban {
   peerId: string
@@ -77,8 +86,26 @@ export class BanList {
     if (existing != null && existing.until >= until && options.replace !== true) return existing
     const ban = { peerId, until, reason }
     this.bans.set(peerId, ban)
+    if (this.bans.size > MAX_BANS) this.trimBans()
     this.save()
     return ban
+  }
+
+  /**
+   * Drops expired bans and penalties decayed to nothing (saving if a ban went). The network
+   * calls this on a timer, so neither map waits for a query to shrink.
+   */
+  prune(): void {
+    this.list()
+    const now = this.now()
+    for (const [id, entry] of this.penalties) {
+      if (decayed(entry, now) < PENALTY_FLOOR) this.penalties.delete(id)
+    }
+  }
+
+  /** How many peers have penalty points (for tests and metrics). */
+  penalized(): number {
+    return this.penalties.size
   }
 
   /** The peer's ban in force, if any. */
@@ -124,6 +151,7 @@ export class BanList {
   addPenalty(peerId: string, points: number): number {
     const total = this.penalty(peerId) + points
     this.penalties.set(peerId, { points: total, at: this.now() })
+    if (this.penalties.size > MAX_PENALTIES) this.trimPenalties()
     return total
   }
 
@@ -131,22 +159,25 @@ export class BanList {
   penalty(peerId: string): number {
     const entry = this.penalties.get(peerId)
     if (entry == null) return 0
-    const points = entry.points * 0.5 ** ((this.now() - entry.at) / PENALTY_HALF_LIFE_MS)
-    if (points < 0.01) {
+    const points = decayed(entry, this.now())
+    if (points < PENALTY_FLOOR) {
       this.penalties.delete(peerId)
       return 0
     }
     return points
   }
 
-  /** A libp2p connection gater that refuses banned peers in both directions. */
-  gater(): ConnectionGater {
+  /**
+   * A libp2p connection gater that refuses banned peers in both directions, and dials to the
+   * addresses `denyAddress` names (a public node's non-public IPs, see addresses.ts).
+   */
+  gater(denyAddress?: (addr: Multiaddr) => boolean): ConnectionGater {
     const denied = (peerId: PeerId): boolean => this.isBanned(peerId.toString())
     return {
       denyDialPeer: async (peerId: PeerId) => denied(peerId),
       denyDialMultiaddr: async (addr: Multiaddr) => {
         const id = addr.getPeerId()
-        return id != null && this.isBanned(id)
+        return (id != null && this.isBanned(id)) || denyAddress?.(addr) === true
       },
       denyInboundEncryptedConnection: async (peerId: PeerId, _conn: MultiaddrConnection) => denied(peerId),
       denyOutboundEncryptedConnection: async (peerId: PeerId, _conn: MultiaddrConnection) => denied(peerId),
@@ -156,4 +187,27 @@ export class BanList {
   private save(): void {
     this.store?.save([...this.bans.values()])
   }
+
+  /** Back to MAX_BANS: expired ones first, then the ones that expire soonest. */
+  private trimBans(): void {
+    const now = this.now()
+    for (const [id, ban] of this.bans) if (ban.until <= now) this.bans.delete(id)
+    // one over (a ban at the cap): a linear scan, not a sort
+    while (this.bans.size > MAX_BANS) {
+      let soonest: Ban | undefined
+      for (const ban of this.bans.values()) if (soonest == null || ban.until < soonest.until) soonest = ban
+      this.bans.delete(soonest!.peerId)
+    }
+  }
+
+  /** Down to 90% of MAX_PENALTIES, smallest first (so this runs once per 1,000 new peers). */
+  private trimPenalties(): void {
+    const now = this.now()
+    const smallest = [...this.penalties].map(([id, entry]) => ({ id, points: decayed(entry, now) })).sort((a, b) => a.points - b.points)
+    for (const { id } of smallest.slice(0, this.penalties.size - Math.floor(MAX_PENALTIES * 0.9))) this.penalties.delete(id)
+  }
+}
+
+function decayed(entry: Penalty, now: number): number {
+  return entry.points * 0.5 ** ((now - entry.at) / PENALTY_HALF_LIFE_MS)
 }

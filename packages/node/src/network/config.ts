@@ -4,8 +4,8 @@
 import { multiaddr } from '@multiformats/multiaddr'
 import { NetworkError, NetworkErrorCode } from './errors.ts'
 
-/** Which addresses the DHT keeps for a peer (kad-dht's peerInfoMapper). */
-export type DhtAddresses = 'all' | 'private' | 'public'
+/** Which addresses the DHT keeps for a peer (kad-dht's peerInfoMapper); 'auto' decides by the node's own. */
+export type DhtAddresses = 'auto' | 'all' | 'private' | 'public'
 
 export interface NetworkConfig {
   /** Network name; goes into every protocol id and topic, so two networks never mix. */
@@ -31,11 +31,19 @@ export interface NetworkConfig {
   /** Directory of the node key (`node-key`), the peer store (`peers/`) and the bans (`bans.json`). */
   dataDir: string
   /**
-   * Addresses the DHT keeps: 'all' (default; works on loopback, LANs and public hosts), 'private'
-   * (loopback and LAN only), 'public' (kad-dht's own default; drops 127.0.0.1, so a one-host
-   * testnet never fills its routing table).
+   * Addresses the DHT keeps: 'auto' (default: 'public' on a public node, else 'all'; see
+   * addresses.ts), 'all' (loopback, LAN and public), 'private' (loopback and LAN only), 'public'
+   * (kad-dht's own default; drops 127.0.0.1, so a one-host testnet never fills its routing
+   * table). While 'public' is in force the node also refuses to dial non-public IPs, except
+   * its bootstrap addresses.
    */
   dhtAddresses: DhtAddresses
+  /**
+   * Run kad-dht as a server (answer other peers' queries, store their records) or only as a
+   * client. Default true: on a small network every node must serve, or discovery has no DHT.
+   * A validator on a network with enough other DHT servers can turn it off (see README).
+   */
+  dhtServer: boolean
 }
 
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/7400']
@@ -46,7 +54,8 @@ export const DEFAULT_INBOUND_CONNECTIONS_PER_SECOND = 5
 /** gossipsub's own default. */
 export const DEFAULT_IP_COLOCATION_LIMIT = 10
 export const DEFAULT_BAN_MINUTES = 30
-export const DEFAULT_DHT_ADDRESSES: DhtAddresses = 'all'
+export const DEFAULT_DHT_ADDRESSES: DhtAddresses = 'auto'
+export const DEFAULT_DHT_SERVER = true
 
 const NETWORK_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
 
@@ -70,6 +79,7 @@ export const NETWORK_DEFAULTS: Omit<NetworkConfig, 'network' | 'dataDir'> = {
   mdns: false,
   banMinutes: DEFAULT_BAN_MINUTES,
   dhtAddresses: DEFAULT_DHT_ADDRESSES,
+  dhtServer: DEFAULT_DHT_SERVER,
 }
 
 /** Fills defaults, validates, and returns a complete config. `network` and `dataDir` are required. */
@@ -128,7 +138,8 @@ export function validateNetworkConfig(config: NetworkConfig): void {
   if (typeof config.banMinutes !== 'number' || !(config.banMinutes > 0) || !Number.isFinite(config.banMinutes)) {
     throw bad('banMinutes', 'must be a number > 0', config.banMinutes)
   }
-  if (!['all', 'private', 'public'].includes(config.dhtAddresses)) {
-    throw bad('dhtAddresses', "must be 'all', 'private' or 'public'", config.dhtAddresses)
+  if (!['auto', 'all', 'private', 'public'].includes(config.dhtAddresses)) {
+    throw bad('dhtAddresses', "must be 'auto', 'all', 'private' or 'public'", config.dhtAddresses)
   }
+  if (typeof config.dhtServer !== 'boolean') throw bad('dhtServer', 'must be true or false', config.dhtServer)
 }

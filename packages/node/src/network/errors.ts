@@ -16,6 +16,8 @@ export const NetworkErrorCode = {
   Timeout: 'NETWORK_TIMEOUT',
   /** The peer is banned; dials to it are refused. */
   PeerBanned: 'NETWORK_PEER_BANNED',
+  /** The remote is serving as much as it will (or this peer asks too fast): try later or elsewhere. */
+  Busy: 'NETWORK_BUSY',
   /** The operation needs a started network. */
   NotStarted: 'NETWORK_NOT_STARTED',
 } as const

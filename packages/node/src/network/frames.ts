@@ -26,10 +26,17 @@ export function encodeRequest(body: Uint8Array): Uint8Array {
 
 export function encodeResponse(status: number, body: Uint8Array): Uint8Array {
   const frame = new Uint8Array(5 + body.length)
-  frame[0] = status
-  new DataView(frame.buffer).setUint32(1, body.length)
+  frame.set(encodeResponseHeader(status, body.length))
   frame.set(body, 5)
   return frame
+}
+
+/** A response's status and length, to send ahead of its body (no copy of a large body). */
+export function encodeResponseHeader(status: number, length: number): Uint8Array {
+  const header = new Uint8Array(5)
+  header[0] = status
+  new DataView(header.buffer).setUint32(1, length)
+  return header
 }
 
 /** Reads exact byte counts from a stream's source, across chunk boundaries. */

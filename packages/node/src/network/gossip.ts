@@ -1,8 +1,12 @@
 // Topics with validation in front. gossipsub runs with asyncValidation: a received message is
 // neither forwarded nor delivered until its topic's validator returns a verdict, which goes back
 // to gossipsub (reject lowers the sender's score, see scoring.ts). Only accepted messages reach
-// the subscriber. Validations in flight are capped; over the cap messages are ignored, so a
-// flood costs the node nothing but the drop.
+// the subscriber.
+//
+// Validations in flight are capped per topic, and per peer within a topic; over a cap a message
+// is ignored, so a flood costs the node nothing but the drop. The caps are per topic so that a
+// flood on one topic (transactions) never makes another (votes, proposals) drop messages, and
+// per peer so that one peer cannot take a topic's whole budget from the others.
 
 import type { GossipSub, GossipsubMessage } from '@chainsafe/libp2p-gossipsub'
 import { createTopicScoreParams } from '@chainsafe/libp2p-gossipsub/score'
@@ -14,18 +18,41 @@ export type Verdict = 'accept' | 'ignore' | 'reject'
 export type Validator = (data: Uint8Array, from: string) => Verdict | Promise<Verdict>
 export type MessageHandler = (data: Uint8Array, from: string) => void
 
-export const MAX_PENDING_VALIDATIONS = 1024
+/** Validations in flight on one topic, unless its subscribe() says otherwise. */
+export const DEFAULT_MAX_PENDING_VALIDATIONS = 1024
+/** Validations in flight on one topic for messages from one peer, unless subscribe() says otherwise. */
+export const DEFAULT_MAX_PENDING_PER_PEER = 128
+
+export interface SubscribeOptions {
+  /** Validations in flight on this topic; more messages are ignored. Default 1,024. */
+  maxPending?: number
+  /** Of those, from one peer (the peer that forwarded the message). Default 128. */
+  maxPendingPerPeer?: number
+}
 
 export interface VerdictEvent {
   topic: string
   from: string
   verdict: Verdict
   bytes: number
+  /** Set when the message was ignored unvalidated because a budget was full. */
+  overBudget?: 'topic' | 'peer'
+}
+
+/** Validations in flight on a topic (for metrics). */
+export interface PendingValidations {
+  total: number
+  /** Peers with validations in flight, by peer id. */
+  byPeer: Map<string, number>
 }
 
 interface Subscription {
   validate: Validator
   onMessage: MessageHandler
+  maxPending: number
+  maxPendingPerPeer: number
+  pending: number
+  byPeer: Map<string, number>
 }
 
 const RESULT: Record<Verdict, TopicValidatorResult> = {
@@ -39,7 +66,6 @@ export class Gossip {
   private readonly log: Logger
   private readonly onVerdict: (event: VerdictEvent) => void
   private readonly subscriptions = new Map<string, Subscription>()
-  private pending = 0
   private readonly listener = (event: CustomEvent<GossipsubMessage>): void => {
     void this.receive(event.detail)
   }
@@ -59,11 +85,16 @@ export class Gossip {
     this.subscriptions.clear()
   }
 
-  subscribe(topic: string, validate: Validator, onMessage: MessageHandler): void {
+  subscribe(topic: string, validate: Validator, onMessage: MessageHandler, options: SubscribeOptions = {}): void {
     if (this.subscriptions.has(topic)) throw new Error(`already subscribed to ${topic}`)
+    const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_VALIDATIONS
+    const maxPendingPerPeer = options.maxPendingPerPeer ?? DEFAULT_MAX_PENDING_PER_PEER
+    for (const [name, value] of [['maxPending', maxPending], ['maxPendingPerPeer', maxPendingPerPeer]] as const) {
+      if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be an integer >= 1, got ${value}`)
+    }
     // Topic params must exist before the first message, or gossipsub does not score the topic.
     this.pubsub.score.params.topics[topic] = createTopicScoreParams(TOPIC_SCORE_PARAMS)
-    this.subscriptions.set(topic, { validate, onMessage })
+    this.subscriptions.set(topic, { validate, onMessage, maxPending, maxPendingPerPeer, pending: 0, byPeer: new Map() })
     this.pubsub.subscribe(topic)
   }
 
@@ -74,6 +105,13 @@ export class Gossip {
 
   topics(): string[] {
     return [...this.subscriptions.keys()]
+  }
+
+  /** Validations in flight on a topic; undefined when not subscribed. */
+  pending(topic: string): PendingValidations | undefined {
+    const subscription = this.subscriptions.get(topic)
+    if (subscription == null) return undefined
+    return { total: subscription.pending, byPeer: new Map(subscription.byPeer) }
   }
 
   /** Publishes to the topic's mesh; returns how many peers it was sent to. */
@@ -101,8 +139,11 @@ export class Gossip {
     const from = propagationSource.toString()
     const subscription = this.subscriptions.get(msg.topic)
     let verdict: Verdict = 'ignore'
-    if (subscription != null && this.pending < MAX_PENDING_VALIDATIONS) {
-      this.pending++
+    const overBudget = subscription == null ? undefined : full(subscription, from)
+    if (subscription != null && overBudget == null) {
+      const fromPeer = subscription.byPeer.get(from) ?? 0
+      subscription.pending++
+      subscription.byPeer.set(from, fromPeer + 1)
       try {
         verdict = await subscription.validate(msg.data, from)
       } catch (err) {
@@ -110,11 +151,14 @@ export class Gossip {
         this.log.error({ err, topic: msg.topic, from }, 'gossip validator threw')
         verdict = 'ignore'
       } finally {
-        this.pending--
+        subscription.pending--
+        const left = (subscription.byPeer.get(from) ?? 1) - 1
+        if (left > 0) subscription.byPeer.set(from, left)
+        else subscription.byPeer.delete(from)
       }
     }
     this.pubsub.reportMessageValidationResult(msgId, from, RESULT[verdict] ?? TopicValidatorResult.Ignore)
-    this.onVerdict({ topic: msg.topic, from, verdict, bytes: msg.data.length })
+    this.onVerdict({ topic: msg.topic, from, verdict, bytes: msg.data.length, ...(overBudget != null ? { overBudget } : {}) })
     if (verdict !== 'accept' || subscription == null) return
     try {
       subscription.onMessage(msg.data, from)
@@ -122,4 +166,11 @@ export class Gossip {
       this.log.error({ err, topic: msg.topic, from }, 'gossip message handler threw')
     }
   }
+}
+
+/** Which budget a message from `from` would break, if any. */
+function full(subscription: Subscription, from: string): 'topic' | 'peer' | undefined {
+  if (subscription.pending >= subscription.maxPending) return 'topic'
+  if ((subscription.byPeer.get(from) ?? 0) >= subscription.maxPendingPerPeer) return 'peer'
+  return undefined
 }

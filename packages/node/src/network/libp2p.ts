@@ -1,13 +1,11 @@
 // Assembles the libp2p node from the network config: TCP + Noise + Yamux, identify, ping,
-// kad-dht in server mode under this network's protocol id, bootstrap and (optionally) mDNS
+// kad-dht (server mode unless dhtServer is false) under this network's protocol id, bootstrap and (optionally) mDNS
 // discovery, and gossipsub without signatures and with peer scoring. The peer store lives in
 // the given datastore, so a restarted node still knows its peers.
 
 // libp2p 2.x needs Promise.withResolvers (Node 22+); load the polyfill whatever imports this
 import '../polyfill.ts'
 import { createHash } from 'node:crypto'
-import { gossipsub } from '@chainsafe/libp2p-gossipsub'
-import type { GossipSub, GossipSubComponents } from '@chainsafe/libp2p-gossipsub'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
@@ -31,6 +29,8 @@ import type { Registry } from 'prom-client'
 import { createLibp2p } from 'libp2p'
 import type { Libp2p, Libp2pOptions } from 'libp2p'
 import type { DhtAddresses, NetworkConfig } from './config.ts'
+import { guardedGossipsub } from './guarded-gossipsub.ts'
+import type { GossipAbuse, GuardedGossipSub } from './guarded-gossipsub.ts'
 import { dhtProtocol } from './protocols.ts'
 import { SCORE_THRESHOLDS, scoreParams } from './scoring.ts'
 
@@ -57,7 +57,7 @@ export type Services = {
   identify: Identify
   ping: Ping
   dht: KadDHT
-  pubsub: GossipSub
+  pubsub: GuardedGossipSub
 }
 
 export type P2p = Libp2p<Services>
@@ -69,11 +69,15 @@ export interface Libp2pParts {
   gater: ConnectionGater
   /** Application penalty points of a peer (subtracted from its gossip score). */
   appPenalty: (peerId: string) => number
+  /** Where gossip abuse (foreign topics, malformed RPCs) is charged; see guarded-gossipsub.ts. */
+  onGossipAbuse: GossipAbuse
+  /** The DHT address filter in force (`config.dhtAddresses` with 'auto' resolved, addresses.ts). */
+  dhtAddresses: Exclude<DhtAddresses, 'auto'>
   /** The node's Prometheus registry: libp2p's own metrics (connections, streams, DHT) join it. */
   metricsRegistry?: Registry
 }
 
-const MAPPERS: Record<DhtAddresses, (info: PeerInfo) => PeerInfo> = {
+const MAPPERS: Record<Exclude<DhtAddresses, 'auto'>, (info: PeerInfo) => PeerInfo> = {
   all: passthroughMapper,
   private: removePublicAddressesMapper,
   public: removePrivateAddressesMapper,
@@ -125,13 +129,12 @@ export async function buildLibp2p(parts: Libp2pParts): Promise<P2p> {
       ping: ping(),
       dht: kadDHT({
         protocol: dhtProtocol(config.network),
-        clientMode: false,
-        peerInfoMapper: MAPPERS[config.dhtAddresses],
+        clientMode: !config.dhtServer,
+        peerInfoMapper: MAPPERS[parts.dhtAddresses],
         querySelfInterval: DHT_QUERY_SELF_INTERVAL_MS,
       }),
-      // gossipsub() is typed as returning the PubSub interface; the object is the GossipSub
-      // class, whose score and mesh accessors the node uses
-      pubsub: gossipsub({
+      // gossipsub with the topic allow-list and the RPC limits (guarded-gossipsub.ts)
+      pubsub: guardedGossipsub({
         globalSignaturePolicy: 'StrictNoSign',
         msgIdFn: (message) => messageId(message.data),
         fastMsgIdFn: fastMessageId,
@@ -143,7 +146,7 @@ export async function buildLibp2p(parts: Libp2pParts): Promise<P2p> {
         maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
         scoreParams: scoreParams(config.ipColocationLimit, parts.appPenalty),
         scoreThresholds: SCORE_THRESHOLDS,
-      }) as (components: GossipSubComponents) => GossipSub,
+      }, { network: config.network, onAbuse: parts.onGossipAbuse }),
     },
   })
 }

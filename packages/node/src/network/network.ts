@@ -9,6 +9,7 @@ import type { IdentifyResult, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
+import { denyNonPublic, resolveDhtAddresses } from './addresses.ts'
 import { BANS_FILE, BanFile } from './ban-file.ts'
 import { BanList } from './bans.ts'
 import type { Ban } from './bans.ts'
@@ -17,7 +18,7 @@ import type { NetworkConfig } from './config.ts'
 import { Dialer } from './dialer.ts'
 import { NetworkError, NetworkErrorCode } from './errors.ts'
 import { Gossip } from './gossip.ts'
-import type { MessageHandler, Validator, VerdictEvent } from './gossip.ts'
+import type { MessageHandler, PendingValidations, SubscribeOptions, Validator, VerdictEvent } from './gossip.ts'
 import { loadOrCreateNodeKey } from './keys.ts'
 import { buildLibp2p } from './libp2p.ts'
 import type { P2p } from './libp2p.ts'
@@ -30,10 +31,13 @@ import type { GossipKind } from './protocols.ts'
 import { handle, request } from './request-response.ts'
 import type { Registry } from 'prom-client'
 import type { HandleOptions, RequestHandler, RequestOptions } from './request-response.ts'
+import type { ServingBudget, ServingUsage } from './serving-budget.ts'
 import { DEFAULT_PENALTY, GRAYLIST_THRESHOLD } from './scoring.ts'
 
 export const PEER_STORE_DIR = 'peers'
 export const BAN_CHECK_INTERVAL_MS = 1000
+/** How often expired bans and decayed penalty points are dropped. */
+export const PRUNE_INTERVAL_MS = 60_000
 
 export interface NetworkEvents {
   'peer:connect': [peerId: string]
@@ -60,7 +64,9 @@ export class Network extends EventEmitter<NetworkEvents> {
   private readonly gossip: Gossip
   private readonly dialer: Dialer
   private readonly book = new PeerBook()
+  private readonly serving = new Map<string, ServingBudget>()
   private banTimer: ReturnType<typeof setInterval> | undefined
+  private pruneTimer: ReturnType<typeof setInterval> | undefined
   private started = false
 
   private constructor(config: NetworkConfig, libp2p: P2p, datastore: LevelDatastore, bans: BanList, log: Logger) {
@@ -90,18 +96,30 @@ export class Network extends EventEmitter<NetworkEvents> {
     await datastore.open()
     const bansFile = join(config.dataDir, BANS_FILE)
     const bans = new BanList(Date.now, new BanFile(bansFile, log.child({ part: 'bans' })))
+    // libp2p runs from createLibp2p on, before this Network exists: charges made in that moment
+    // go to the ban list alone (the score check bans on them within a second)
+    let network: Network | undefined
     try {
       const loaded = await bans.load()
       if (loaded > 0) log.info({ bans: loaded, file: bansFile }, 'bans loaded')
+      const dhtAddresses = resolveDhtAddresses(config)
+      if (config.dhtAddresses === 'auto') log.info({ dhtAddresses }, 'DHT address filter chosen from the node\'s addresses')
       const libp2p = await buildLibp2p({
         config,
         privateKey,
         datastore,
-        gater: bans.gater(),
+        dhtAddresses,
+        // a public node dials no private, loopback or link-local address a peer tells it of
+        gater: bans.gater(dhtAddresses === 'public' ? denyNonPublic(config.bootstrap) : undefined),
         appPenalty: (peerId) => bans.penalty(peerId),
+        onGossipAbuse: (peerId, reason, points) => {
+          if (network != null) network.penalize(peerId, reason, points)
+          else bans.addPenalty(peerId, points)
+        },
         ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
       })
-      return new Network(config, libp2p, datastore, bans, log)
+      network = new Network(config, libp2p, datastore, bans, log)
+      return network
     } catch (err) {
       await bans.flush()
       await datastore.close()
@@ -125,6 +143,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.gossip.start()
     this.dialer.start()
     this.banTimer = setInterval(() => this.checkScores(), BAN_CHECK_INTERVAL_MS)
+    this.pruneTimer = setInterval(() => this.bans.prune(), PRUNE_INTERVAL_MS)
     this.started = true
     this.log.info({ peerId: this.peerId, addresses: this.addresses() }, 'network started')
   }
@@ -133,6 +152,8 @@ export class Network extends EventEmitter<NetworkEvents> {
   async stop(): Promise<void> {
     clearInterval(this.banTimer)
     this.banTimer = undefined
+    clearInterval(this.pruneTimer)
+    this.pruneTimer = undefined
     this.dialer.stop()
     this.gossip.stop()
     this.removeListeners()
@@ -159,10 +180,17 @@ export class Network extends EventEmitter<NetworkEvents> {
 
   /**
    * Joins a topic. `validate` sees every message before it is forwarded; only 'accept'ed ones
-   * reach `onMessage`, and 'reject' lowers the sender's score.
+   * reach `onMessage`, and 'reject' lowers the sender's score. At most `options.maxPending`
+   * validations run at once on this topic (default 1,024), `options.maxPendingPerPeer` of them
+   * for one peer (default 128); messages over either are ignored unvalidated.
    */
-  subscribe(topic: string, validate: Validator, onMessage: MessageHandler): void {
-    this.gossip.subscribe(topic, validate, onMessage)
+  subscribe(topic: string, validate: Validator, onMessage: MessageHandler, options: SubscribeOptions = {}): void {
+    this.gossip.subscribe(topic, validate, onMessage, options)
+  }
+
+  /** Validations in flight on a topic (total and by peer); undefined when not subscribed. */
+  pendingValidations(topic: string): PendingValidations | undefined {
+    return this.gossip.pending(topic)
   }
 
   unsubscribe(topic: string): void {
@@ -225,6 +253,13 @@ export class Network extends EventEmitter<NetworkEvents> {
    * or a duration that is not a positive number (RangeError).
    */
   async ban(peerId: string, reason: string, durationMs?: number): Promise<Ban> {
+    const { ban, hangUp } = this.applyBan(peerId, reason, durationMs)
+    await Promise.all([hangUp, this.bans.flush()])
+    return ban
+  }
+
+  /** Bans (see ban()) and starts the hang-up; the save is left to the ban file's schedule. */
+  private applyBan(peerId: string, reason: string, durationMs?: number): { ban: Ban; hangUp: Promise<void> } {
     const id = peerIdFromString(peerId)
     if (durationMs !== undefined && !(durationMs > 0 && Number.isFinite(durationMs))) {
       throw new RangeError(`ban duration must be a positive number of milliseconds, got ${durationMs}`)
@@ -240,8 +275,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       this.log.warn({ peer: peerId, reason, until: ban.until, replaced: before != null }, 'peer banned')
       this.emit('peer:banned', ban)
     }
-    await Promise.all([this.libp2p.hangUp(id).catch(() => {}), this.bans.flush()])
-    return ban
+    return { ban, hangUp: this.libp2p.hangUp(id).catch(() => {}) }
   }
 
   /** Lifts a peer's ban (saved like a ban); false if the peer was not banned. */
@@ -255,13 +289,23 @@ export class Network extends EventEmitter<NetworkEvents> {
     return this.bans.list()
   }
 
-  /** Serves a request/response protocol (e.g. this.syncProtocol). */
+  /**
+   * Serves a request/response protocol (e.g. this.syncProtocol), within a serving budget
+   * (serving-budget.ts; limits in `options`): over it a request is answered NETWORK_BUSY at once,
+   * and a peer asking far too fast is reported to `options.onAbuse`.
+   */
   async handle(protocol: string, handler: RequestHandler, options: HandleOptions = {}): Promise<void> {
-    await handle(this.libp2p, protocol, handler, this.log.child({ protocol }), options)
+    this.serving.set(protocol, await handle(this.libp2p, protocol, handler, this.log.child({ protocol }), options))
   }
 
   async unhandle(protocol: string): Promise<void> {
     await this.libp2p.unhandle(protocol)
+    this.serving.delete(protocol)
+  }
+
+  /** What a served protocol holds now: requests being served, response bytes, peers tracked. */
+  servingUsage(protocol: string): ServingUsage | undefined {
+    return this.serving.get(protocol)?.usage()
   }
 
   /** One request, one response; throws NetworkError (Timeout, ResponseTooLarge, ...). */
@@ -273,9 +317,16 @@ export class Network extends EventEmitter<NetworkEvents> {
     return request(this.libp2p, peerId, protocol, data, options)
   }
 
-  /** The node's own bans (score, penalties, foreign network): fire and forget, never throw. */
+  /**
+   * The node's own bans (score, penalties, foreign network): fire and forget, never throw, and
+   * saved on the ban file's schedule (at most one write a second), not one write each.
+   */
   private autoBan(peerId: string, reason: string): void {
-    this.ban(peerId, reason).catch((err: unknown) => this.log.warn({ err, peer: peerId, reason }, 'ban failed'))
+    try {
+      this.applyBan(peerId, reason)
+    } catch (err) {
+      this.log.warn({ err, peer: peerId, reason }, 'ban failed')
+    }
   }
 
   private removeListeners(): void {
