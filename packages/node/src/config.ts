@@ -124,6 +124,7 @@ export function validateConfig(c: NodeConfig): NodeConfig {
   checkInt(c.p2p.ipColocationLimit, 'p2p.ipColocationLimit', 1, 100_000)
   check(typeof c.p2p.mdns === 'boolean', 'p2p.mdns', 'must be true or false')
   checkInt(c.p2p.banMinutes, 'p2p.banMinutes', 0, 7 * 24 * 60)
+  check(typeof c.p2p.dhtServer === 'boolean', 'p2p.dhtServer', 'must be true or false')
   check(typeof c.api.host === 'string' && c.api.host.length > 0, 'api.host', 'must be a host name or address')
   checkInt(c.api.port, 'api.port', 0, 65535)
   checkInt(c.api.maxBodyBytes, 'api.maxBodyBytes', 1024, 64 * 1024 * 1024)

@@ -39,6 +39,8 @@ import { NodeApiImpl } from './node-api-impl.ts'
 export const FRAME_INTERVAL_MS = 100
 /** How often the node asks peers how far they are, to notice it fell behind. */
 export const SYNC_CHECK_MS = 1_000
+/** Transaction batches in validation at once, in all and from one peer (network/gossip.ts). */
+export const TX_VALIDATION_BUDGET = { maxPending: 64, maxPendingPerPeer: 16 }
 
 export interface NodeOptions {
   home: string
@@ -189,12 +191,15 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       return verdict
     }
     const noop = () => {}
-    network.subscribe(topics.txs, async (data, from) => verdictOf('txs', await txs.receiveQueued(data, from), from), noop)
+    // A transaction batch held for validation holds up to 1 MiB: their budget is the tightest.
+    network.subscribe(topics.txs, async (data, from) => verdictOf('txs', await txs.receiveQueued(data, from), from), noop, TX_VALIDATION_BUDGET)
     network.subscribe(topics.proposal, (data, from) => verdictOf('proposal', consensus.receiveProposal(data, from), from), noop)
     network.subscribe(topics.vote, (data, from) => verdictOf('vote', consensus.receiveVote(data, from), from), noop)
     network.subscribe(topics.commit, (data, from) => verdictOf('commit', consensus.receiveCommit(data, from), from), noop)
     await network.handle(network.syncProtocol, (request) => serveSync(request, entity.chainStore, () => ({ height: entity.tip.height, headHash: entity.tip.hash })), {
       maxRequestBytes: MAX_SYNC_REQUEST_BYTES,
+      // a request rate no honest peer reaches (network/serving-budget.ts) costs a penalty
+      onAbuse: (peerId, reason) => network.penalize(peerId, `sync serving: ${reason}`),
     })
     network.on('peer:connect', (peerId) => {
       metrics.peers.set(network.peers().length)

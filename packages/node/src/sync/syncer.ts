@@ -13,6 +13,7 @@
 
 import { type EntityMachine, type Server, encodeServerInput, encodeString, ErrorCode } from '@p2pnode/core'
 import type { Logger } from 'pino'
+import { NetworkErrorCode, isNetworkError } from '../network/errors.ts'
 import { provenPrefix } from './evidence.ts'
 import { MAX_BLOCKS_PER_RESPONSE, MAX_RESPONSE_MESSAGE, type SyncedBlock, decodeBlocks, decodeStatus, encodeSyncRequest } from './protocol.ts'
 
@@ -138,7 +139,8 @@ export class Syncer {
     try {
       blocks = await this.request(peerId, from, count, this.timeouts.probeMs)
     } catch (err) {
-      this.strike(peerId, `probe failed: ${(err as Error).message}`)
+      // a peer too busy serving others has not lied; ask it (or another) next time
+      if (!busy(err)) this.strike(peerId, `probe failed: ${(err as Error).message}`)
       return { kind: 'level' }
     }
     // consensus may have moved the tip while the answer travelled
@@ -211,7 +213,7 @@ export class Syncer {
       })
       .catch((err: Error) => {
         exclude.add(peerId)
-        this.strike(peerId, `sync request failed: ${err.message}`)
+        if (!busy(err)) this.strike(peerId, `sync request failed: ${err.message}`)
         return this.fetch(from, count, exclude)
       })
   }
@@ -293,4 +295,9 @@ export class Syncer {
     }
     return applied
   }
+}
+
+/** The peer refused for its own serving budget (network/serving-budget.ts): not a lie, no strike. */
+function busy(err: unknown): boolean {
+  return isNetworkError(err, NetworkErrorCode.Busy) || (isNetworkError(err, NetworkErrorCode.RemoteError) && err.data['remote'] === NetworkErrorCode.Busy)
 }
