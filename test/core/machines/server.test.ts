@@ -219,6 +219,28 @@ test('after a failed write the server stops taking inputs (fail-stop)', async ()
   assert.ok(again, 'it stays stopped: a restart recovers from what is on disk')
 })
 
+test('a seal chained behind a failed one writes nothing (review L-6)', async () => {
+  class FailOnce extends MemoryStore {
+    fails = 0
+    override async batch(...args: Parameters<MemoryStore['batch']>): Promise<void> {
+      if (this.fails-- > 0) throw new Error('disk full')
+      return super.batch(...args)
+    }
+  }
+  const store = new FailOnce()
+  const server = await Server.open(options(store))
+  store.fails = 1
+  // two seals called directly, the second queued behind the first's write
+  server.receive(encodeServerInput([], [own(1)]))
+  const first = server.seal(1)
+  server.receive(encodeServerInput([], [own(1)]))
+  const second = server.seal(2)
+  const outcomes = await Promise.allSettled([first, second])
+  assert.equal(outcomes.map((o) => o.status), ['rejected', 'rejected'])
+  const reopened = await Server.open(options(store))
+  assert.is(reopened.frameHeight, 0, 'frame 2 would chain onto a frame 1 that is not on disk')
+})
+
 /** Frame heights in the index and the number of frame bodies, read straight from the store. */
 async function storedFrames(store: MemoryStore): Promise<{ heights: number[]; bodies: number }> {
   const heights: number[] = []

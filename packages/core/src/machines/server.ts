@@ -389,6 +389,9 @@ export class Server {
     this.prevHash = hash
     const expired = this.keepFrames > 0 ? frame.height - this.keepFrames : 0
     const write = this.writing.then(async () => {
+      // A frame chains onto the one before: if that one did not land, this one must not either
+      // (its state hash would count blocks that are not on disk; review L-6).
+      if (this.broken) throw this.broken
       // The frame leaving the window goes in the same batch as the one entering it.
       if (expired >= 1) {
         const old = await this.store.get(frameHeightKey(expired))
@@ -397,7 +400,7 @@ export class Server {
       await this.store.batch(ops, { sync: this.sync })
     })
     this.writing = write.catch((err: Error) => {
-      this.broken = new CoreError(ErrorCode.StorageCorrupt, `a frame write failed, the server stopped: ${err.message}`)
+      this.broken ??= new CoreError(ErrorCode.StorageCorrupt, `a frame write failed, the server stopped: ${err.message}`)
     })
     await write
     return frame
