@@ -277,6 +277,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     }
 
     log.info({ peerId: network.peerId, api: apiUrl, metrics: metricsUrl, listen: network.addresses(), height: entity.tip.height, validator: isValidator() }, 'node started')
+    if (!isLoopback(config.api.host)) {
+      log.warn({ host: config.api.host }, 'the HTTP API listens beyond this machine without TLS: its bearer token crosses the network in clear text (put it behind a TLS proxy or an ssh tunnel)')
+    }
     if (isValidator() && !config.storage.sync) {
       log.warn('storage.sync is off: a power loss can lose votes this validator already sent, and with them its guard against signing twice')
     }
@@ -298,3 +301,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
 }
 
 export type { EntityMachine }
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.')
+}

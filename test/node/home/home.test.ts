@@ -66,6 +66,18 @@ test('a key file others can read or write is refused at load (HOME_KEY_PERMISSIO
   assert.is(await homeErrorCode(() => loadHome(home)), undefined, 'read-only for its owner is fine')
 })
 
+test('the API token is refused when others can read it or it is short (review L-4)', async () => {
+  const home = join(dir, 'token')
+  await initHome(home)
+  await loadHome(home)
+  const path = join(home, 'api-token')
+  await chmod(path, 0o644)
+  assert.is(await homeErrorCode(() => loadHome(home)), 'HOME_KEY_PERMISSIONS')
+  await chmod(path, 0o600)
+  await writeFile(path, 'abc123\n')
+  assert.is(await homeErrorCode(() => loadHome(home)), 'HOME_BAD_FILE')
+})
+
 test('init writes every home file whole (no tmp left), keys 0600', async () => {
   const home = join(dir, 'whole')
   await initHome(home)

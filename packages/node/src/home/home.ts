@@ -170,6 +170,22 @@ export async function readApiToken(home: string): Promise<string> {
   }
 }
 
+/** Shortest bearer token a node serves with: init writes 64 hex digits (32 random bytes). */
+export const MIN_API_TOKEN_LENGTH = 32
+
+/** The token a node serves with: kept from others like a key, and long enough to guess at (review L-4). */
+async function checkedApiToken(path: string, home: string): Promise<string> {
+  const token = await readApiToken(home)
+  const mode = (await stat(path)).mode & 0o777
+  if ((mode & KEY_MODE_OPEN_BITS) !== 0) {
+    throw new HomeError('HOME_KEY_PERMISSIONS', `${path} has mode 0${mode.toString(8)}: the API token must be open to its owner only (0600 or 0400)`, `chmod 600 ${path}`)
+  }
+  if (token.length < MIN_API_TOKEN_LENGTH) {
+    throw new HomeError('HOME_BAD_FILE', `${path} holds a token of ${token.length} characters; at least ${MIN_API_TOKEN_LENGTH} are needed`)
+  }
+  return token
+}
+
 export interface LoadedHome {
   paths: HomePaths
   config: NodeConfig
@@ -195,7 +211,7 @@ export async function loadHome(home: string, ...overrides: NodeConfigInput[]): P
     throw new HomeError('HOME_BAD_FILE', `genesis is for network ${genesis.network}, config says ${config.network}`)
   }
   const keys = { validatorSeed: await readSeed(paths.validatorKey), accountSeed: await readSeed(paths.accountKey) }
-  return { paths, config, genesis, keys, apiToken: await readApiToken(home) }
+  return { paths, config, genesis, keys, apiToken: await checkedApiToken(paths.apiToken, home) }
 }
 
 /** The home's libp2p peer id (its node key is made on first use). libp2p's key code loads only when called. */
