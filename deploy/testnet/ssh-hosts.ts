@@ -34,7 +34,13 @@ const PACKAGES = ['core', 'node', 'cli'] as const
 
 export const UNIT = 'p2pnode'
 export const REMOTE_HOME = '/var/lib/p2pnode'
-export const REMOTE_STAGE = '/tmp/p2pnode-testnet'
+/**
+ * Where a host receives the release and the home (validator keys in it) before installing them: a
+ * fresh directory made by `mktemp -d` (mode 0700, owned by the login user) under this template,
+ * removed after the install. A fixed path could be made beforehand by another user of the host,
+ * who would then read the keys and swap the tarballs root installs (review L-7).
+ */
+export const REMOTE_STAGE_TEMPLATE = '/tmp/p2pnode-testnet.XXXXXXXXXX'
 export const REMOTE_PREFIX = '/usr/local'
 /** Present in every home this runner put on a host: the only homes it will replace. */
 export const HOME_MARKER = '.p2pnode-testnet'
@@ -160,9 +166,10 @@ export class SshHosts implements Backend {
     await mkdir(stage, { recursive: true })
     await writeFile(join(stage, HOME_MARKER), `${this.options.runName}\n`)
     await this.shell.run(['tar', '-C', node.home, '-czf', join(stage, 'home.tgz'), '.'])
-    await this.shell.run(['ssh', ...SSH_OPTIONS, h.target, `mkdir -p ${REMOTE_STAGE}`])
-    await this.shell.run(['scp', '-q', ...SSH_OPTIONS, ...files.map((f) => join(release, f)), UNIT_FILE, join(stage, 'home.tgz'), join(stage, HOME_MARKER), `${h.target}:${REMOTE_STAGE}/`])
-    await this.remote(node.host, installScript(files))
+    // --plan prints the template where a run would have the directory mktemp made
+    const remoteStage = (await this.shell.run(['ssh', ...SSH_OPTIONS, h.target, `mktemp -d ${REMOTE_STAGE_TEMPLATE}`])).trim() || REMOTE_STAGE_TEMPLATE
+    await this.shell.run(['scp', '-q', ...SSH_OPTIONS, ...files.map((f) => join(release, f)), UNIT_FILE, join(stage, 'home.tgz'), join(stage, HOME_MARKER), `${h.target}:${remoteStage}/`])
+    await this.remote(node.host, installScript(files, remoteStage))
     this.tunnels.push(this.shell.spawn(['ssh', '-N', ...SSH_OPTIONS, '-o', 'ExitOnForwardFailure=yes', '-L', `127.0.0.1:${h.tunnelPort}:127.0.0.1:${API_PORT}`, h.target]))
   }
 
@@ -231,9 +238,10 @@ async function releaseFiles(): Promise<string[]> {
   )
 }
 
-/** Run as root on a host, in REMOTE_STAGE, with the release, the unit and the home copied there. */
-export function installScript(files: string[]): string {
-  return `cd ${REMOTE_STAGE}
+/** Run as root on a host, in `stage` (see REMOTE_STAGE_TEMPLATE), with the release, the unit and the home copied there. */
+export function installScript(files: string[], stage: string): string {
+  return `trap 'cd / && rm -rf ${stage}' EXIT
+cd ${stage}
 npm install -g --no-audit --no-fund --prefix ${REMOTE_PREFIX} ${files.map((f) => `./${f}`).join(' ')}
 id -u p2pnode >/dev/null 2>&1 || useradd --system --home-dir ${REMOTE_HOME} --shell /usr/sbin/nologin p2pnode
 systemctl stop ${UNIT} 2>/dev/null || true

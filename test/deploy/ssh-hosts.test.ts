@@ -12,7 +12,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ManifestError, backendKind, parseManifest } from '../../deploy/testnet/manifest.ts'
 import { type PlanStep, sshPlan } from '../../deploy/testnet/plan.ts'
-import { FIREWALL_CHAIN, HOME_MARKER, REMOTE_HOME, TUNNEL_BASE_PORT, installScript } from '../../deploy/testnet/ssh-hosts.ts'
+import { FIREWALL_CHAIN, HOME_MARKER, REMOTE_HOME, REMOTE_STAGE_TEMPLATE, TUNNEL_BASE_PORT, installScript } from '../../deploy/testnet/ssh-hosts.ts'
 
 const ROOT = new URL('../../', import.meta.url).pathname
 const EXAMPLE = join(ROOT, 'deploy/testnet/examples/vps-quad.json')
@@ -63,7 +63,9 @@ test('install: the release packed once, then per host the home and release copie
     assert.ok(s.commands.some((c) => c.startsWith(`tar -C ${join(scratch, 'homes', `node${i}`)} `)), `${host.name}: its own generated home is tarred`)
     const scp = s.commands.find((c) => c.startsWith('scp '))!
     for (const f of ['p2pnode-core-', 'p2pnode-node-', 'p2pnode-cli-', 'p2pnode.service', 'home.tgz', HOME_MARKER]) assert.ok(scp.includes(f), `${host.name}: scp carries ${f}`)
-    assert.ok(scp.endsWith(`${host.ssh}:/tmp/p2pnode-testnet/`))
+    // a fresh directory of the host's mktemp (mode 0700), never a fixed path others could make first
+    assert.ok(s.commands.some((c) => c.startsWith('ssh ') && c.endsWith(`${host.ssh} mktemp -d ${REMOTE_STAGE_TEMPLATE}`)), `${host.name}: the stage comes from mktemp -d`)
+    assert.ok(scp.endsWith(`${host.ssh}:${REMOTE_STAGE_TEMPLATE}/`))
     // root logs in as root; anyone else goes through sudo, never a password prompt
     const asRoot = host.ssh!.startsWith('root@')
     const script = s.commands.find((c) => c.includes(asRoot ? `${host.ssh} sh -s` : `${host.ssh} sudo -n sh -s`))
@@ -77,7 +79,8 @@ test('install: the release packed once, then per host the home and release copie
 })
 
 test('install script: a home the runner did not make is never replaced', () => {
-  const script = installScript(['p2pnode-core-0.1.0.tgz'])
+  const script = installScript(['p2pnode-core-0.1.0.tgz'], '/tmp/p2pnode-testnet.abc')
+  assert.ok(script.startsWith("trap 'cd / && rm -rf /tmp/p2pnode-testnet.abc' EXIT\n"), 'the stage, keys and all, is removed however the install ends')
   const guard = script.indexOf(`[ ! -e ${REMOTE_HOME}/${HOME_MARKER} ]`)
   const remove = script.indexOf(`rm -rf ${REMOTE_HOME}`)
   assert.ok(guard > 0 && remove > guard, 'the marker check comes before the removal')
