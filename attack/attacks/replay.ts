@@ -6,6 +6,8 @@ import { decodeEnvelope, decodeVote, encodeEnvelope, proposalPosition, toHex } f
 import { type Attack, mib, paced } from './context.ts'
 
 const DEFAULT_RATE = 500
+/** Copies published together per paced step. */
+const BURST = 10
 /** Messages of the newest height kept for replay, newest first. */
 const MAX_HELD = 64
 
@@ -43,16 +45,20 @@ export const replay: Attack = {
     const counts = { proposal: 0, vote: 0, proposalBytes: 0 }
     let sequence = 1_000_000 + Math.floor(Math.random() * 1_000_000)
     let cursor = 0
-    await paced(ctx, ctx.args.rate ?? DEFAULT_RATE, async () => {
+    await paced(ctx, (ctx.args.rate ?? DEFAULT_RATE) / BURST, async () => {
       const all = [...held.values()]
       if (all.length === 0) return
-      const h = all[cursor++ % all.length]!
-      const data = encodeEnvelope(h.message, sequence++)
-      const reached = await ctx.host.publish(ctx.topics[h.kind], data)
-      if (reached === 0) return
-      counts[h.kind]++
-      if (h.kind === 'proposal') counts.proposalBytes += data.length
-      ctx.sent(1, data.length * reached)
+      await Promise.all(
+        Array.from({ length: BURST }, async () => {
+          const h = all[cursor++ % all.length]!
+          const data = encodeEnvelope(h.message, sequence++)
+          const reached = await ctx.host.publish(ctx.topics[h.kind], data)
+          if (reached === 0) return
+          counts[h.kind]++
+          if (h.kind === 'proposal') counts.proposalBytes += data.length
+          ctx.sent(1, data.length * reached)
+        }),
+      )
       ctx.describe(`${counts.proposal} proposal copies (${mib(counts.proposalBytes)}) and ${counts.vote} vote copies of the newest height heard (${heard} messages heard), each in a new envelope sequence`)
     })
   },
