@@ -196,6 +196,27 @@ async function runAttack(spec: AttackSpec, v: Victims, baselineRate: number, t: 
   return result
 }
 
+function notRun(spec: AttackSpec, why: string, t: Timings): AttackResult {
+  return {
+    spec,
+    windowMs: t.windowMs,
+    banDeadlineMs: t.banDeadlineMs,
+    baselineRate: 0,
+    chainRate: undefined,
+    nodes: [],
+    bans: [],
+    exits: [],
+    sent: 0,
+    bytes: 0,
+    what: '',
+    attackerErrors: [],
+    attackerCpuSeconds: 0,
+    attackSeconds: 0,
+    notes: [],
+    failures: [why],
+  }
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2))
   if (flags.keep) process.env['KEEP_E2E'] = '1'
@@ -215,7 +236,14 @@ async function main(): Promise<void> {
       if (!healthy) {
         log('the network is not committing: starting a fresh one')
         await victims.stop()
-        victims = await Victims.start()
+        try {
+          victims = await Victims.start()
+        } catch (err) {
+          // no network, no measurements: the attacks left are reported as not run
+          const why = `not run: no network could be started (${(err as Error).message.split('\n')[0]})`
+          for (const rest of specs.slice(specs.indexOf(spec))) results.push(notRun(rest, why, timings))
+          break
+        }
         baseline = undefined
       }
       if (!baseline || Date.now() - baseline.at > timings.baselineMaxAgeMs) {

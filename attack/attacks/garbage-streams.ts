@@ -1,5 +1,5 @@
 // garbage-streams: random bytes on every stream protocol a node announces through identify
-// (identify, identify-push, ping, kad-dht, meshsub, sync: whatever it lists), in three shapes: a
+// (identify, ping, kad-dht, meshsub and floodsub, sync: whatever it lists), in three shapes: a
 // burst of random bytes, a length prefix claiming 1 GiB followed by random bytes, and one byte.
 // None of it is a valid message of any of those protocols (ping aside, which echoes anything).
 
