@@ -19,7 +19,7 @@ import {
 import { silentLogger } from '../../../packages/node/src/logger.ts'
 import { FollowOrSync } from '../../../packages/node/src/sync/follow.ts'
 import { type SyncedBlock, decodeSyncRequest, encodeBlocks, encodeStatus } from '../../../packages/node/src/sync/protocol.ts'
-import { DISTRUST_BASE_MS, Syncer, type SyncNetwork } from '../../../packages/node/src/sync/syncer.ts'
+import { DISTRUST_BASE_MS, STRIKE_POINTS, Syncer, type SyncNetwork } from '../../../packages/node/src/sync/syncer.ts'
 import { type TestChain, makeChain, seed } from '../../fixtures/chain.ts'
 
 const THRESHOLD = 3
@@ -45,7 +45,7 @@ const be3 = (n: number) => [(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]
 type Behaviour = { claim: number; serve: (from: number, count: number) => SyncedBlock[] | Promise<SyncedBlock[]> }
 
 class FakeNetwork implements SyncNetwork {
-  readonly penalties: Array<{ peerId: string; reason: string }> = []
+  readonly penalties: Array<{ peerId: string; reason: string; points: number }> = []
   readonly requests: Array<{ peerId: string; type: string; from?: number }> = []
   constructor(readonly peersBy: Map<string, Behaviour>) {}
   peers() {
@@ -65,8 +65,8 @@ class FakeNetwork implements SyncNetwork {
       clearTimeout(timer)
     }
   }
-  penalize(peerId: string, reason: string) {
-    this.penalties.push({ peerId, reason })
+  penalize(peerId: string, reason: string, points: number) {
+    this.penalties.push({ peerId, reason, points })
   }
 }
 
@@ -118,6 +118,8 @@ sync('a peer that claims a far height and serves nothing gets a strike, and its 
   assert.ok(s.behind())
   await s.probe()
   assert.is(s.strikesOf('liar'), 2)
+  // a claim taken back costs 200 points, doubled for the second: 600, past the ban at 400
+  assert.equal(network.penalties.map((p) => p.points), [STRIKE_POINTS.unbacked, 2 * STRIKE_POINTS.unbacked])
   ctx.clock.now += DISTRUST_BASE_MS + 1
   await s.refresh()
   assert.not.ok(s.behind(), 'still silent after one base period')
@@ -133,6 +135,7 @@ sync('blocks whose certificates do not verify are no evidence, and cost a strike
   await s.refresh()
   assert.equal(await s.probe(), { kind: 'level' })
   assert.is(s.strikesOf('forger'), 1)
+  assert.equal(network.penalties.map((p) => p.points), [STRIKE_POINTS.forged], 'forged data: a ban at once')
 })
 
 sync('a block of 200,000 one-byte items costs the peer a strike, not the node its memory (review H-5 c)', async (ctx) => {

@@ -144,9 +144,12 @@ export class ConsensusInbox {
     }
     const view = this.view(proposal.height, s)
     if (!view) return ignore(this.distance(proposal.height, s))
-    // not useless: a peer a round or two ahead of us sends these honestly
-    if (proposal.round > this.roundOf(view, s) + PROPOSAL_ROUND_WINDOW) return ignore()
+    // who may propose the round is known for any round (and cheap): the wrong one is invalid
     if (proposal.proposer !== view.schedule.proposer(proposal.height, proposal.round)) return reject(`validator ${proposal.proposer} does not propose round ${proposal.round}`)
+    const ahead = proposal.round - this.roundOf(view, s)
+    // a peer a few rounds ahead of us sends these honestly; past the vote window, nobody does
+    if (ahead > ROUND_WINDOW) return ignore('far-round')
+    if (ahead > PROPOSAL_ROUND_WINDOW) return ignore()
     const key = `${proposal.height}/${proposal.round}`
     if (this.proposals.has(key)) return ignore('duplicate') // the first one wins, as in the engine
     const maxBlockBytes = this.init.entity.tip.state.params().maxBlockBytes

@@ -20,7 +20,7 @@ import { MAX_BLOCKS_PER_RESPONSE, MAX_RESPONSE_MESSAGE, type SyncedBlock, decode
 export interface SyncNetwork {
   peers(): Array<{ peerId: string }>
   request(peerId: string, protocol: string, data: Uint8Array, options: { timeoutMs: number; maxResponseBytes: number }): Promise<Uint8Array>
-  penalize(peerId: string, reason: string): void
+  penalize(peerId: string, reason: string, points: number): void
 }
 
 export interface SyncerInit {
@@ -46,8 +46,23 @@ export const PROBE_TIMEOUT_MS = 5_000
 /** A peer's reported height is trusted for this long before it is asked again. */
 const STATUS_FRESH_MS = 2_000
 /** The first strike silences a peer's claims this long; each further strike doubles it. */
-export const DISTRUST_BASE_MS = 10_000
+export const DISTRUST_BASE_MS = 5_000
 export const DISTRUST_MAX_MS = 30 * 60_000
+
+/**
+ * What a strike is for, worst last: a request that failed or came too late (honest peers on slow
+ * links have those too), an answer that takes back the peer's own claim (nothing, or too little,
+ * from a height it said it has), and data that does not verify (forged certificates, a block off
+ * the chain, bytes that do not decode).
+ */
+export type Offence = 'failed' | 'unbacked' | 'forged'
+
+/**
+ * Penalty points of a first strike of each kind; each further strike doubles them. 400 points ban
+ * a peer (network/scoring.ts), so forged data bans at once, a claim taken back twice bans, and a
+ * peer whose requests fail three times running is banned (100 + 200 + 400), all within a minute.
+ */
+export const STRIKE_POINTS: Record<Offence, number> = { failed: 100, unbacked: 200, forged: 400 }
 /** How long the local frame may stay full (SERVER_BUSY) before a sync gives up for now. */
 const BUSY_RETRIES = 50
 
@@ -140,18 +155,18 @@ export class Syncer {
       blocks = await this.request(peerId, from, count, this.timeouts.probeMs)
     } catch (err) {
       // a peer too busy serving others has not lied; ask it (or another) next time
-      if (!busy(err)) this.strike(peerId, `probe failed: ${(err as Error).message}`)
+      if (!busy(err)) this.strike(peerId, offenceOf(err), `probe failed: ${(err as Error).message}`)
       return { kind: 'level' }
     }
     // consensus may have moved the tip while the answer travelled
     const fresh = blocks.slice(Math.max(0, entity.tip.height + 1 - from))
     if (fresh.length === 0) {
-      if (blocks.length === 0) this.strike(peerId, `claimed height ${claimed} and served nothing from ${from}`)
+      if (blocks.length === 0) this.strike(peerId, 'unbacked', `claimed height ${claimed} and served nothing from ${from}`)
       return { kind: 'level' }
     }
     const evidence = provenPrefix(fresh, entity.tip, entity.chain)
     if (evidence.verified === 0) {
-      this.strike(peerId, `claimed height ${claimed}; block ${evidence.stoppedAt?.height} does not verify: ${evidence.stoppedAt?.reason}`)
+      this.strike(peerId, 'forged', `claimed height ${claimed}; block ${evidence.stoppedAt?.height} does not verify: ${evidence.stoppedAt?.reason}`)
       return { kind: 'level' }
     }
     const proven = fresh.slice(0, evidence.verified)
@@ -177,25 +192,32 @@ export class Syncer {
   }
 
   /**
-   * A claim the peer could not back: it costs a penalty, the claim is forgotten, and the peer's
-   * claims are ignored for DISTRUST_BASE_MS, doubled for every strike before (up to a ceiling).
+   * A claim the peer could not back: it costs a penalty (STRIKE_POINTS, doubled for every strike
+   * before), the claim is forgotten, and the peer's claims are ignored for DISTRUST_BASE_MS,
+   * doubled likewise (up to a ceiling).
    */
-  private strike(peerId: string, reason: string): void {
+  private strike(peerId: string, offence: Offence, reason: string): void {
     const now = this.init.now()
     const before = this.strikes.get(peerId)
     // a peer that behaved for a long while starts again from one strike
     const count = before && now - before.until < DISTRUST_MAX_MS ? before.count + 1 : 1
     const until = now + Math.min(DISTRUST_MAX_MS, DISTRUST_BASE_MS * 2 ** (count - 1))
+    const points = STRIKE_POINTS[offence] * 2 ** Math.min(count - 1, 8)
     this.strikes.set(peerId, { count, until })
     this.forget(peerId)
-    this.init.network.penalize(peerId, `sync: ${reason}`)
-    this.init.logger.info({ peerId, strikes: count, distrustMs: until - now, reason }, 'sync peer could not back its height')
+    this.init.network.penalize(peerId, `sync: ${reason}`, points)
+    this.init.logger.info({ peerId, offence, strikes: count, points, distrustMs: until - now, reason }, 'sync peer could not back its height')
   }
 
   private async request(peerId: string, from: number, count: number, timeoutMs: number): Promise<SyncedBlock[]> {
     const bytes = await this.init.network.request(peerId, this.init.protocol, encodeSyncRequest({ type: 'blocks', from, count }), { timeoutMs, maxResponseBytes: MAX_RESPONSE_MESSAGE })
-    const blocks = decodeBlocks(bytes)
-    if (blocks.length > count) throw new Error(`${blocks.length} blocks for a request of ${count}`)
+    let blocks: SyncedBlock[]
+    try {
+      blocks = decodeBlocks(bytes)
+    } catch (err) {
+      throw new ForgedAnswer(`the answer does not decode: ${(err as Error).message}`)
+    }
+    if (blocks.length > count) throw new ForgedAnswer(`${blocks.length} blocks for a request of ${count}`)
     return blocks
   }
 
@@ -208,12 +230,12 @@ export class Syncer {
     return this.request(peerId, from, count, this.timeouts.blocksMs)
       .then((blocks) => {
         // a server stops early only at its byte limit, which one block never reaches
-        if (blocks.length === 0) throw new Error(`claimed height ${claimed} and served nothing from ${from}`)
+        if (blocks.length === 0) throw new Unbacked(`claimed height ${claimed} and served nothing from ${from}`)
         return { peerId, blocks }
       })
       .catch((err: Error) => {
         exclude.add(peerId)
-        if (!busy(err)) this.strike(peerId, `sync request failed: ${err.message}`)
+        if (!busy(err)) this.strike(peerId, offenceOf(err), `sync request failed: ${err.message}`)
         return this.fetch(from, count, exclude)
       })
   }
@@ -245,7 +267,7 @@ export class Syncer {
             logger.warn({ height: entity.tip.height + 1 }, 'sync pauses: the local frame stays full')
           } else {
             logger.warn({ peerId, height: entity.tip.height + 1, code: out.code }, 'peer sent a block that does not verify')
-            this.strike(peerId, `sync block rejected: ${out.code}`)
+            this.strike(peerId, 'forged', `sync block rejected: ${out.code}`)
           }
           break
         }
@@ -300,4 +322,20 @@ export class Syncer {
 /** The peer refused for its own serving budget (network/serving-budget.ts): not a lie, no strike. */
 function busy(err: unknown): boolean {
   return isNetworkError(err, NetworkErrorCode.Busy) || (isNetworkError(err, NetworkErrorCode.RemoteError) && err.data['remote'] === NetworkErrorCode.Busy)
+}
+
+/** An answer that breaks the protocol: bytes that do not decode, more blocks than asked for. */
+class ForgedAnswer extends Error {
+  override readonly name = 'ForgedAnswer'
+}
+
+/** An answer that takes back the peer's claim: nothing from a height it said it has. */
+class Unbacked extends Error {
+  override readonly name = 'Unbacked'
+}
+
+function offenceOf(err: unknown): Offence {
+  if (err instanceof ForgedAnswer) return 'forged'
+  if (err instanceof Unbacked) return 'unbacked'
+  return 'failed'
 }
