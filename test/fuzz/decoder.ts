@@ -58,18 +58,23 @@ export function signatureOf(err: unknown, prefix = ''): string {
     .filter((w) => w.length > 0)
   const overflow = /Maximum call stack size exceeded/.test(err.message)
   const message = overflow ? 'Maximum call stack size exceeded' : words.slice(0, 3).join(' ')
-  return `${prefix}${err.name}: ${message} @ ${throwingFunction(err)}`
+  return `${prefix}${err.name}: ${message} @ ${throwingFunction(err, overflow)}`
 }
 
-function throwingFunction(err: Error): string {
+/**
+ * The first project frame of the stack, else the first frame. A stack overflow deep in recursion
+ * keeps only the innermost frames (10 by default), which vary with where the stack ran out: it
+ * is "deep" unless a project frame is among them.
+ */
+function throwingFunction(err: Error, overflow: boolean): string {
   const frames = (err.stack ?? '').split('\n').slice(1)
   const parsed = frames.flatMap((line) => {
     const m = /^\s*at (?:(.+?) \()?(.*?)(?::\d+)?(?::\d+)?\)?$/.exec(line)
     return m ? [{ fn: m[1] ?? '<anonymous>', file: m[2]! }] : []
   })
   const own = parsed.find((f) => f.file.includes('/packages/') && !f.file.includes('node_modules') && !f.fn.startsWith('new '))
-  const frame = own ?? parsed[0]
-  if (!frame) return 'unknown'
+  const frame = own ?? (overflow ? undefined : parsed[0])
+  if (!frame) return overflow ? 'deep' : 'unknown'
   return `${frame.fn.replace(/^async /, '')} (${frame.file.split('/').pop()})`
 }
 

@@ -206,7 +206,7 @@ export function coreDecoders(c: Corpus): Decoder[] {
     }),
     decoder({
       name: 'stateProof',
-      source: 'state proofs from the API and peers (kv proofs)',
+      source: 'state proofs a node\'s API returns (p2pnode kv-proof decodes and verifies them)',
       format: 'rlp',
       decode: (b) => decodeStateProof(b),
       codeOf: coreCode,
