@@ -4,6 +4,7 @@
 import { corpus } from './corpus.ts'
 import type { Decoder } from './decoder.ts'
 import { coreDecoders } from './decoders-core.ts'
+import { diskDecoders } from './decoders-disk.ts'
 import { nodeDecoders } from './decoders-node.ts'
 
 let all: Promise<Decoder[]> | undefined
@@ -11,7 +12,7 @@ let all: Promise<Decoder[]> | undefined
 export function decoders(): Promise<Decoder[]> {
   all ??= (async () => {
     const c = await corpus()
-    return [...coreDecoders(c), ...(await nodeDecoders(c))]
+    return [...coreDecoders(c), ...diskDecoders(c), ...(await nodeDecoders(c))]
   })()
   return all
 }

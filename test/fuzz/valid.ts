@@ -4,7 +4,6 @@
 
 import fc from 'fast-check'
 import type { Bytes } from '../../packages/core/src/bytes.ts'
-import type { RlpItem } from '../../packages/core/src/codec/rlp.ts'
 import type { ProposalAction } from '../../packages/core/src/machines/payloads.ts'
 import type { StateProof } from '../../packages/core/src/state/proof.ts'
 import { type Block, type BlockHeader, type Commit, TX_KINDS, type Transaction, type TxKind, type Vote, type VoteStep } from '../../packages/core/src/types/chain.ts'
