@@ -2,7 +2,7 @@
 // sync, the request/response frame reader, and the files of a home (config, genesis, bans,
 // node key, backups). What counts as a coded error differs by layer, and is noted per decoder.
 
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
@@ -76,6 +76,7 @@ export async function nodeDecoders(c: Corpus): Promise<Decoder[]> {
   const nodeKey = privateKeyToProtobuf(await generateKeyPairFromSeed('Ed25519', sha256(utf8('fuzz node key'))))
   const backupDir = mkdtempSync(join(tmpdir(), 'p2pnode-fuzz-'))
   const backupFile = join(backupDir, 'backup')
+  process.once('exit', () => rmSync(backupDir, { recursive: true, force: true }))
 
   let batches: TxBatches | undefined
   const freshBatches = async () => {
