@@ -165,7 +165,7 @@ export function coreDecoders(c: Corpus): Decoder[] {
           time: valid.uint,
           validators: fc.subarray(chain.genesis.validators, { minLength: 1 }),
           threshold: valid.threshold,
-          params: fc.record({ proposalExpiry: valid.uint, maxBlockTxs: valid.uint, maxBlockBytes: valid.uint }),
+          params: valid.params,
         })
         .map((value) => ({ bytes: encodeGenesis(value), value })),
     }),

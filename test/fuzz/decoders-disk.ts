@@ -7,11 +7,11 @@ import { type Bytes, fromUtf8 } from '../../packages/core/src/bytes.ts'
 import { encodeVote } from '../../packages/core/src/codec/objects.ts'
 import { encodeRlp, encodeUint } from '../../packages/core/src/codec/rlp.ts'
 import { sha256 } from '../../packages/core/src/hash.ts'
-import { type EntityParams, type PendingValidators, StateReader, encodeEntityProposal } from '../../packages/core/src/machines/entity-state.ts'
+import { type EntityParams, type PendingValidators, StateReader, encodeEntityProposal, encodeParams as encodeParamsItem } from '../../packages/core/src/machines/entity-state.ts'
 import { encodeAction, encodeThreshold, encodeValidators } from '../../packages/core/src/machines/payloads.ts'
 import { Server } from '../../packages/core/src/machines/server.ts'
 import { ValidatorSigner, decodeSignerRecord } from '../../packages/core/src/machines/signer.ts'
-import { COUNTER_KEY, PARAMS_KEY, PENDING_KEY, THRESHOLD_KEY, VALIDATORS_KEY, expiryKey, nonceKey, proposalKey } from '../../packages/core/src/machines/state-keys.ts'
+import { COUNTER_KEY, PARAMS_KEY, PENDING_KEY, THRESHOLD_KEY, VALIDATORS_KEY, expiryCountKey, expiryEntryKey, nonceKey, openProposalsKey, proposalKey } from '../../packages/core/src/machines/state-keys.ts'
 import { ChainStore } from '../../packages/core/src/storage/chain-store.ts'
 import type { KeyValueStore } from '../../packages/core/src/storage/interface.ts'
 import { MemoryStore } from '../../packages/core/src/storage/memory.ts'
@@ -47,7 +47,7 @@ export function diskDecoders(c: Corpus): Decoder[] {
   const { chain } = c
   const stateSeed = (prefix: string) => c.stateWrites.filter(([key]) => fromUtf8(key).startsWith(prefix)).map(([, value]) => value)
   const proposalId = new Uint8Array(32).fill(7)
-  const encodeParams = (p: EntityParams) => encodeRlp([encodeUint(p.proposalExpiry), encodeUint(p.maxBlockTxs), encodeUint(p.maxBlockBytes)])
+  const encodeParams = (p: EntityParams) => encodeRlp(encodeParamsItem(p))
   const encodePending = (p: PendingValidators) => encodeRlp([encodeUint(p.activateAt), encodeValidators(p.validators), encodeThreshold(p.threshold)])
   const validators: Validator[] = chain.genesis.validators.map(({ publicKey, account, shares }) => ({ publicKey, account, shares }))
   const signer = new ValidatorSigner(c.serverSeeds.validator)
@@ -120,13 +120,31 @@ export function diskDecoders(c: Corpus): Decoder[] {
       seeds: [...stateSeed('proposal/'), encodeEntityProposal({ id: proposalId, action: encodeAction(c.actions[0]!), creator: validators[0]!.account, shares: 3, expiresAt: 99, voters: [validators[0]!.account, validators[1]!.account] })],
     }),
     decoder({
-      name: 'state.expiry',
+      name: 'state.expiryCount',
       source: 'entity state value (disk)',
       format: 'rlp',
-      decode: (b) => new OneValue(expiryKey(5), b).expiring(5),
+      decode: (b) => new OneValue(expiryCountKey(5), b).expiringCount(5),
       codeOf: coreCode,
-      reencode: (ids: Bytes[]) => encodeRlp(ids),
-      seeds: [...stateSeed('expiry/'), encodeRlp([proposalId, sha256(proposalId)])],
+      reencode: (n: number) => encodeRlp(encodeUint(n)),
+      seeds: [encodeRlp(encodeUint(3)), encodeRlp(encodeUint(0))],
+    }),
+    decoder({
+      name: 'state.expiryEntry',
+      source: 'entity state value (disk)',
+      format: 'rlp',
+      decode: (b) => new OneValue(expiryEntryKey(5, 0), b).expiringAt(5, 0),
+      codeOf: coreCode,
+      reencode: (id: Bytes) => encodeRlp(id),
+      seeds: [encodeRlp(proposalId)],
+    }),
+    decoder({
+      name: 'state.openProposals',
+      source: 'entity state value (disk)',
+      format: 'rlp',
+      decode: (b) => new OneValue(openProposalsKey(validators[0]!.account), b).openProposals(validators[0]!.account),
+      codeOf: coreCode,
+      reencode: (n: number) => encodeRlp(encodeUint(n)),
+      seeds: [encodeRlp(encodeUint(2))],
     }),
 
     // ---- chain store records and the server's own state (disk)

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import type { Stream } from '@libp2p/interface'
-import { generateKeyPairFromSeed, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import { generateKeyPairFromSeed, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { type Bytes, utf8 } from '../../packages/core/src/bytes.ts'
 import { decodeBlock, decodeCommit, decodeVote, encodeBlock, encodeCommit, encodeVote } from '../../packages/core/src/codec/objects.ts'
 import { encodeRlp, encodeUint } from '../../packages/core/src/codec/rlp.ts'
@@ -24,7 +24,8 @@ import { BACKUP_MAGIC, BACKUP_VERSION, BackupError, readBackupHeader } from '../
 import { type GenesisJson, genesisFromJson, genesisToJson } from '../../packages/node/src/home/genesis-json.ts'
 import { HomeError } from '../../packages/node/src/home/home.ts'
 import { decodeBans } from '../../packages/node/src/network/ban-file.ts'
-import { NetworkError } from '../../packages/node/src/network/errors.ts'
+import { NetworkError, isNetworkError } from '../../packages/node/src/network/errors.ts'
+import { decodeNodeKey } from '../../packages/node/src/network/keys.ts'
 import { FrameReader, STATUS_ERROR, STATUS_OK, encodeRequest, encodeResponse } from '../../packages/node/src/network/frames.ts'
 import { decodeBlocks, decodeStatus, decodeSyncRequest, encodeBlocks, encodeStatus, encodeSyncRequest } from '../../packages/node/src/sync/protocol.ts'
 import type { Corpus } from './corpus.ts'
@@ -82,7 +83,7 @@ export async function nodeDecoders(c: Corpus): Promise<Decoder[]> {
   const freshBatches = async () => {
     const server = await Server.open({ id: c.serverSeeds.id, store: new MemoryStore(), entities: [chain.genesis], sync: false })
     const entity = server.entity(server.entityIds()[0]!) as EntityMachine
-    batches = new TxBatches(server, entity, () => {}, 5)
+    batches = new TxBatches({ server, entity, publish: () => {}, batchMs: 5 })
   }
 
   return [
@@ -194,7 +195,7 @@ export async function nodeDecoders(c: Corpus): Promise<Decoder[]> {
       codeOf: (err) => (err instanceof HomeError ? err.code : err instanceof Error && err.constructor === Error ? 'HOME_BAD_FILE(genesis field)' : coreCode(err)),
       seeds: [genesisJson, utf8(JSON.stringify({ ...genesisToJson(chain.genesis), time: chain.genesis.time, threshold: undefined, params: undefined }))],
       valid: fc
-        .record({ network: valid.networkName, time: fc.integer({ min: 0, max: 8.64e15 }), validators: fc.subarray(chain.genesis.validators, { minLength: 1 }), threshold: valid.threshold, params: fc.record({ proposalExpiry: valid.uint, maxBlockTxs: valid.uint, maxBlockBytes: valid.uint }) })
+        .record({ network: valid.networkName, time: fc.integer({ min: 0, max: 8.64e15 }), validators: fc.subarray(chain.genesis.validators, { minLength: 1 }), threshold: valid.threshold, params: valid.params })
         .map((value) => ({ bytes: utf8(JSON.stringify(genesisToJson(value))), value })),
     }),
     decoder({
@@ -220,11 +221,11 @@ export async function nodeDecoders(c: Corpus): Promise<Decoder[]> {
     }),
     decoder({
       name: 'nodeKey',
-      source: '<home>/p2p/node-key (libp2p private key protobuf; loadOrCreateNodeKey rethrows what it throws)',
+      source: '<home>/p2p/node-key (libp2p private key protobuf, read by decodeNodeKey)',
       format: 'raw',
-      decode: (b) => privateKeyFromProtobuf(b).type,
-      // libp2p's own named errors (InvalidParametersError, UnsupportedKeyTypeError, ...) count as coded
-      codeOf: (err) => (err instanceof Error && !['Error', 'TypeError', 'RangeError', 'SyntaxError'].includes(err.name) ? err.name : undefined),
+      decode: (b) => decodeNodeKey(b).type,
+      // whatever libp2p's reader throws comes out as NETWORK_BAD_NODE_KEY naming the file
+      codeOf: (err) => (isNetworkError(err) ? err.code : undefined),
       seeds: [nodeKey],
     }),
     decoder({

@@ -4,6 +4,7 @@
 
 import fc from 'fast-check'
 import type { Bytes } from '../../packages/core/src/bytes.ts'
+import { PARAM_RANGES } from '../../packages/core/src/machines/entity-state.ts'
 import type { ProposalAction } from '../../packages/core/src/machines/payloads.ts'
 import type { StateProof } from '../../packages/core/src/state/proof.ts'
 import { type Block, type BlockHeader, type Commit, TX_KINDS, type Transaction, type TxKind, type Vote, type VoteStep } from '../../packages/core/src/types/chain.ts'
@@ -98,3 +99,11 @@ export const networkName = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,63}$/)
 export const signerIndices = fc.integer({ min: 0, max: 1100 }).chain((size) =>
   fc.uniqueArray(fc.nat(Math.max(0, size - 1)), { maxLength: size === 0 ? 0 : 20 }).map((indices) => ({ size, indices: indices.sort((a, b) => a - b) })),
 )
+
+/** Entity parameters within the ranges a genesis or params.set is held to (PARAM_RANGES). */
+export const params = fc.record({
+  proposalExpiry: fc.integer({ min: PARAM_RANGES.proposalExpiry[0], max: PARAM_RANGES.proposalExpiry[1] }),
+  maxBlockTxs: fc.integer({ min: PARAM_RANGES.maxBlockTxs[0], max: PARAM_RANGES.maxBlockTxs[1] }),
+  maxBlockBytes: fc.integer({ min: PARAM_RANGES.maxBlockBytes[0], max: PARAM_RANGES.maxBlockBytes[1] }),
+  maxOpenProposals: fc.integer({ min: PARAM_RANGES.maxOpenProposals[0], max: PARAM_RANGES.maxOpenProposals[1] }),
+})

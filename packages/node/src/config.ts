@@ -72,15 +72,27 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Overlays `over` on `base`, field by field; arrays are replaced, not merged. */
-export function mergeConfig<T>(base: T, over: unknown): T {
+export function mergeConfig<T>(base: T, over: unknown, path = ''): T {
   if (!isPlainObject(over)) return base
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) }
   for (const [key, value] of Object.entries(over)) {
     if (value === undefined) continue
     const current = out[key]
-    out[key] = isPlainObject(current) && isPlainObject(value) ? mergeConfig(current, value) : value
+    const field = path ? `${path}.${key}` : key
+    // a section (api, p2p, ...) is an object in every layer: `"api": null` is a mistake, not "no api"
+    if (isPlainObject(current) && !isPlainObject(value)) throw new ConfigError(field, `must be an object, got ${describe(value)}`)
+    out[key] = isPlainObject(current) ? mergeConfig(current, value, field) : value
   }
   return out as T
+}
+
+/** A value in a message, short whatever it is (a config file can hold anything). */
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return `a list of ${value.length}`
+  if (typeof value === 'object') return 'an object'
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
+  return String(value)
 }
 
 export class ConfigError extends Error {
@@ -98,7 +110,7 @@ function check(condition: boolean, field: string, message: string): void {
 }
 
 function checkInt(value: unknown, field: string, min: number, max: number): void {
-  check(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, field, `must be an integer in ${min}..${max}, got ${JSON.stringify(value)}`)
+  check(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, field, `must be an integer in ${min}..${max}, got ${describe(value)}`)
 }
 
 function checkStrings(value: unknown, field: string): void {

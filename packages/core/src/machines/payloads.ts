@@ -142,10 +142,16 @@ export function encodeAction(action: ProposalAction): Bytes {
   }
 }
 
+/** Items of each action's list, its type included. */
+const ACTION_FIELDS: Record<string, number> = { 'validators.set': 2, 'threshold.set': 2, 'entity.set': 3, 'entity.del': 2, 'params.set': 3 }
+
 export function decodeAction(bytes: Bytes): ProposalAction {
   return decodePayload(bytes, 'proposal action', (item) => {
     const f = asList(item, 'action')
     const type = asString(f[0], 'action.type', 32)
+    // each action has exactly its fields: one action, one encoding (an extra item is refused)
+    const fields = ACTION_FIELDS[type]
+    if (fields !== undefined && f.length !== fields) throw new CoreError(ErrorCode.CodecBadField, `action ${type}: expected ${fields} items, got ${f.length}`, { field: 'action' })
     switch (type) {
       case 'validators.set':
         return { type, validators: decodeCandidates(f[1]) }

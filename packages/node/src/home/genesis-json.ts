@@ -9,7 +9,7 @@ export interface GenesisJson {
   time: string | number
   validators: Array<{ publicKey: string; account: string; shares: number; proofOfPossession: string; name?: string }>
   threshold?: { numerator: number; denominator: number }
-  params?: { proposalExpiry?: number; maxBlockTxs?: number; maxBlockBytes?: number }
+  params?: { proposalExpiry?: number; maxBlockTxs?: number; maxBlockBytes?: number; maxOpenProposals?: number }
 }
 
 export function genesisToJson(g: Genesis, names: string[] = []): GenesisJson {
@@ -28,11 +28,18 @@ export function genesisToJson(g: Genesis, names: string[] = []): GenesisJson {
   }
 }
 
+/**
+ * Reads a genesis file's JSON. Every field is checked for its type before use (the file is
+ * operator-edited and copied between machines: a damaged one must give a message naming the field,
+ * never a TypeError); what core checks (ranges, proofs of possession) it checks after.
+ */
 export function genesisFromJson(json: GenesisJson): Genesis {
-  if (typeof json !== 'object' || json === null) throw new Error('genesis: not a JSON object')
+  if (!isObject(json)) throw new Error('genesis: not a JSON object')
+  if (typeof json.network !== 'string') throw new Error(`genesis.network: must be a string, got ${describe(json.network)}`)
   if (!Array.isArray(json.validators)) throw new Error('genesis.validators: must be a list')
+  if (typeof json.time !== 'number' && typeof json.time !== 'string') throw new Error(`genesis.time: must be an ISO time or milliseconds, got ${describe(json.time)}`)
   const time = typeof json.time === 'number' ? json.time : Date.parse(json.time)
-  if (!Number.isSafeInteger(time) || time < 0) throw new Error(`genesis.time: not a time: ${JSON.stringify(json.time)}`)
+  if (!Number.isSafeInteger(time) || time < 0) throw new Error(`genesis.time: not a time: ${describe(json.time)}`)
   const hex = (value: unknown, field: string) => {
     if (typeof value !== 'string') throw new Error(`${field}: must be a hex string`)
     try {
@@ -41,16 +48,47 @@ export function genesisFromJson(json: GenesisJson): Genesis {
       throw new Error(`${field}: not hex`)
     }
   }
-  const base = makeGenesis({
-    network: json.network,
-    time,
-    validators: json.validators.map((v, i) => ({
-      publicKey: hex(v.publicKey, `genesis.validators[${i}].publicKey`),
-      account: hex(v.account, `genesis.validators[${i}].account`),
-      shares: v.shares,
-      proofOfPossession: hex(v.proofOfPossession, `genesis.validators[${i}].proofOfPossession`),
-    })),
-    ...(json.threshold ? { threshold: json.threshold } : {}),
+  const validators = json.validators.map((v: unknown, i) => {
+    const field = `genesis.validators[${i}]`
+    if (!isObject(v)) throw new Error(`${field}: must be an object`)
+    if (typeof v['shares'] !== 'number') throw new Error(`${field}.shares: must be a number, got ${describe(v['shares'])}`)
+    return {
+      publicKey: hex(v['publicKey'], `${field}.publicKey`),
+      account: hex(v['account'], `${field}.account`),
+      shares: v['shares'],
+      proofOfPossession: hex(v['proofOfPossession'], `${field}.proofOfPossession`),
+    }
   })
-  return json.params ? makeGenesis({ ...base, params: { ...base.params, ...json.params } }) : base
+  const t = json.threshold === undefined ? undefined : numbers(json.threshold, 'genesis.threshold', ['numerator', 'denominator'])
+  const threshold = t ? { numerator: t['numerator']!, denominator: t['denominator']! } : undefined
+  const base = makeGenesis({ network: json.network, time, validators, ...(threshold ? { threshold } : {}) })
+  if (json.params === undefined) return base
+  const params = numbers(json.params, 'genesis.params', Object.keys(base.params), true)
+  return makeGenesis({ ...base, params: { ...base.params, ...params } })
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** An object of numbers under `keys` (all of them, or some when `partial`), and nothing else. */
+function numbers(value: unknown, field: string, keys: string[], partial = false): Record<string, number> {
+  if (!isObject(value)) throw new Error(`${field}: must be an object`)
+  const out: Record<string, number> = {}
+  for (const [key, v] of Object.entries(value)) {
+    if (!keys.includes(key)) throw new Error(`${field}.${key}: unknown (known: ${keys.join(', ')})`)
+    if (typeof v !== 'number') throw new Error(`${field}.${key}: must be a number, got ${describe(v)}`)
+    out[key] = v
+  }
+  if (!partial) for (const key of keys) if (!(key in out)) throw new Error(`${field}.${key}: missing`)
+  return out
+}
+
+/** A value in a message, short whatever it is. */
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return `a list of ${value.length}`
+  if (typeof value === 'object') return 'an object'
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
+  return String(value)
 }

@@ -4,6 +4,8 @@
 export const NetworkErrorCode = {
   /** A config field is missing or out of range; `data.field` names it. */
   BadConfig: 'NETWORK_BAD_CONFIG',
+  /** The node key file does not hold a key; `data.path` names it. */
+  BadNodeKey: 'NETWORK_BAD_NODE_KEY',
   /** An outgoing request is larger than the caller's or the remote's limit. */
   RequestTooLarge: 'NETWORK_REQUEST_TOO_LARGE',
   /** A response announced more bytes than the caller accepts; the body was not read. */

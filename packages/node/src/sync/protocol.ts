@@ -42,8 +42,15 @@ export function encodeSyncRequest(r: SyncRequest): Bytes {
 export function decodeSyncRequest(bytes: Bytes): SyncRequest {
   const f = asList(decodeRlp(bytes, MAX_SYNC_REQUEST_BYTES, 'sync request'), 'sync request')
   const type = asString(f[0], 'type', 16)
-  if (type === 'status') return { type }
-  if (type === 'blocks') return { type, from: asUint(f[1], 'from'), count: asUint(f[2], 'count') }
+  // exactly the request's fields: one request, one encoding
+  if (type === 'status') {
+    asList(f, 'status request', 1)
+    return { type }
+  }
+  if (type === 'blocks') {
+    asList(f, 'blocks request', 3)
+    return { type, from: asUint(f[1], 'from'), count: asUint(f[2], 'count') }
+  }
   throw new CoreError(ErrorCode.CodecBadField, `unknown sync request ${type}`, { field: 'type' })
 }
 
