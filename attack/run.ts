@@ -111,22 +111,8 @@ function watchAttacker(v: Victims, spec: AttackSpec, peerId: string, t0: number)
 
 async function runAttack(spec: AttackSpec, v: Victims, baselineRate: number, t: Timings): Promise<AttackResult> {
   const result: AttackResult = {
-    spec,
-    windowMs: t.windowMs,
-    banDeadlineMs: t.banDeadlineMs,
-    baselineRate,
-    chainRate: undefined,
-    nodes: [],
+    ...emptyResult(spec, t, baselineRate),
     bans: spec.targets.map((i) => ({ node: v.nodes[i]!.name, minScore: undefined, bannedAfterMs: undefined })),
-    exits: [],
-    sent: 0,
-    bytes: 0,
-    what: '',
-    attackerErrors: [],
-    attackerCpuSeconds: 0,
-    attackSeconds: 0,
-    notes: [],
-    failures: [],
   }
   const exitsBefore = v.exits.length
   const runMs = spec.invalid ? t.banDeadlineMs : t.windowMs
@@ -198,11 +184,16 @@ async function runAttack(spec: AttackSpec, v: Victims, baselineRate: number, t: 
 }
 
 function notRun(spec: AttackSpec, why: string, t: Timings): AttackResult {
+  return { ...emptyResult(spec, t, 0), failures: [why] }
+}
+
+/** A result with nothing measured yet. */
+function emptyResult(spec: AttackSpec, t: Timings, baselineRate: number): AttackResult {
   return {
     spec,
     windowMs: t.windowMs,
     banDeadlineMs: t.banDeadlineMs,
-    baselineRate: 0,
+    baselineRate,
     chainRate: undefined,
     nodes: [],
     bans: [],
@@ -214,7 +205,7 @@ function notRun(spec: AttackSpec, why: string, t: Timings): AttackResult {
     attackerCpuSeconds: 0,
     attackSeconds: 0,
     notes: [],
-    failures: [why],
+    failures: [],
   }
 }
 

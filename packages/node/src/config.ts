@@ -5,6 +5,7 @@
 import { DEFAULT_TIMEOUTS } from '@p2pnode/core'
 import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUESTS_PER_SECOND } from './api/server.ts'
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from './metrics/server.ts'
+import { describeValue } from './describe-value.ts'
 import { NETWORK_DEFAULTS, type NetworkConfig } from './network/config.ts'
 
 export interface TimeoutConfig {
@@ -80,19 +81,10 @@ export function mergeConfig<T>(base: T, over: unknown, path = ''): T {
     const current = out[key]
     const field = path ? `${path}.${key}` : key
     // a section (api, p2p, ...) is an object in every layer: `"api": null` is a mistake, not "no api"
-    if (isPlainObject(current) && !isPlainObject(value)) throw new ConfigError(field, `must be an object, got ${describe(value)}`)
+    if (isPlainObject(current) && !isPlainObject(value)) throw new ConfigError(field, `must be an object, got ${describeValue(value)}`)
     out[key] = isPlainObject(current) ? mergeConfig(current, value, field) : value
   }
   return out as T
-}
-
-/** A value in a message, short whatever it is (a config file can hold anything). */
-function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return `a list of ${value.length}`
-  if (typeof value === 'object') return 'an object'
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
-  return String(value)
 }
 
 export class ConfigError extends Error {
@@ -110,7 +102,7 @@ function check(condition: boolean, field: string, message: string): void {
 }
 
 function checkInt(value: unknown, field: string, min: number, max: number): void {
-  check(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, field, `must be an integer in ${min}..${max}, got ${describe(value)}`)
+  check(Number.isInteger(value) && (value as number) >= min && (value as number) <= max, field, `must be an integer in ${min}..${max}, got ${describeValue(value)}`)
 }
 
 function checkStrings(value: unknown, field: string): void {

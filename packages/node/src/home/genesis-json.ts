@@ -2,6 +2,7 @@
 // Genesis. Conversion checks everything core checks (proofs of possession included).
 
 import { type Genesis, fromHex, makeGenesis, toHex } from '@p2pnode/core'
+import { describeValue } from '../describe-value.ts'
 
 export interface GenesisJson {
   network: string
@@ -35,11 +36,11 @@ export function genesisToJson(g: Genesis, names: string[] = []): GenesisJson {
  */
 export function genesisFromJson(json: GenesisJson): Genesis {
   if (!isObject(json)) throw new Error('genesis: not a JSON object')
-  if (typeof json.network !== 'string') throw new Error(`genesis.network: must be a string, got ${describe(json.network)}`)
+  if (typeof json.network !== 'string') throw new Error(`genesis.network: must be a string, got ${describeValue(json.network)}`)
   if (!Array.isArray(json.validators)) throw new Error('genesis.validators: must be a list')
-  if (typeof json.time !== 'number' && typeof json.time !== 'string') throw new Error(`genesis.time: must be an ISO time or milliseconds, got ${describe(json.time)}`)
+  if (typeof json.time !== 'number' && typeof json.time !== 'string') throw new Error(`genesis.time: must be an ISO time or milliseconds, got ${describeValue(json.time)}`)
   const time = typeof json.time === 'number' ? json.time : Date.parse(json.time)
-  if (!Number.isSafeInteger(time) || time < 0) throw new Error(`genesis.time: not a time: ${describe(json.time)}`)
+  if (!Number.isSafeInteger(time) || time < 0) throw new Error(`genesis.time: not a time: ${describeValue(json.time)}`)
   const hex = (value: unknown, field: string) => {
     if (typeof value !== 'string') throw new Error(`${field}: must be a hex string`)
     try {
@@ -51,7 +52,7 @@ export function genesisFromJson(json: GenesisJson): Genesis {
   const validators = json.validators.map((v: unknown, i) => {
     const field = `genesis.validators[${i}]`
     if (!isObject(v)) throw new Error(`${field}: must be an object`)
-    if (typeof v['shares'] !== 'number') throw new Error(`${field}.shares: must be a number, got ${describe(v['shares'])}`)
+    if (typeof v['shares'] !== 'number') throw new Error(`${field}.shares: must be a number, got ${describeValue(v['shares'])}`)
     return {
       publicKey: hex(v['publicKey'], `${field}.publicKey`),
       account: hex(v['account'], `${field}.account`),
@@ -77,18 +78,9 @@ function numbers(value: unknown, field: string, keys: string[], partial = false)
   const out: Record<string, number> = {}
   for (const [key, v] of Object.entries(value)) {
     if (!keys.includes(key)) throw new Error(`${field}.${key}: unknown (known: ${keys.join(', ')})`)
-    if (typeof v !== 'number') throw new Error(`${field}.${key}: must be a number, got ${describe(v)}`)
+    if (typeof v !== 'number') throw new Error(`${field}.${key}: must be a number, got ${describeValue(v)}`)
     out[key] = v
   }
   if (!partial) for (const key of keys) if (!(key in out)) throw new Error(`${field}.${key}: missing`)
   return out
-}
-
-/** A value in a message, short whatever it is. */
-function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return `a list of ${value.length}`
-  if (typeof value === 'object') return 'an object'
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)
-  return String(value)
 }
