@@ -98,6 +98,12 @@ checks('a commit of the height being decided decides it; other certificates for 
   forged[forged.length - 5]! ^= 0xff
   assert.is(h.loop.receiveCommit(forged, PEER), 'ignore', 'the height is taken: not even checked')
   await waitFor('height 1 decided and applied', () => h.server.entity(h.chain.entity)!.tip.height === 1, 5_000, 10)
+  // late proposals for the height just decided: ignored, unless their signer never owned the round
+  await waitFor('height 2 started', () => h.loop.height === 2, 5_000, 10)
+  const owner = proposerOf(h.chain, 1, 3)
+  const late = blockAt(h.chain, 1, h.chain.entity, executed.state.root(), genesisState(h.chain.genesis).state.validatorsHash(), owner)
+  assert.is(h.loop.receiveProposal(proposalMessage(h.chain, owner, 1, 3, late), PEER), 'ignore', 'late, from the owner of the round')
+  assert.is(h.loop.receiveProposal(proposalMessage(h.chain, (owner + 1) % 4, 1, 3, late), PEER), 'reject', 'late, from a validator that never owned the round')
 })
 
 checks('a forged certificate for the height being decided is rejected', ({ h }) => {

@@ -98,6 +98,8 @@ export class ConsensusInbox {
   /** Heights whose certificate was taken. */
   private readonly commits = new Set<number>()
   private nextView: HeightView | undefined
+  /** The set and schedule of the height decided last, to judge late proposals for it. */
+  private previous: { height: number; schedule: ProposerSchedule } | undefined
   /** Verified messages of the next height, for when it starts. */
   private future: Array<{ height: number; event: ConsensusEvent; bytes: number }> = []
   private futureBytes = 0
@@ -110,8 +112,9 @@ export class ConsensusInbox {
    * A height starts: forgets what was heard below it and hands back the messages kept for it,
    * to be given to the engine after its StartHeight.
    */
-  startHeight(height: number): ConsensusEvent[] {
+  startHeight(height: number, decided?: { height: number; schedule: ProposerSchedule | null }): ConsensusEvent[] {
     this.started = height
+    this.previous = decided?.schedule ? { height: decided.height, schedule: decided.schedule } : undefined
     const below = (key: string) => Number(key.slice(0, key.indexOf('/'))) < height
     for (const key of this.proposals.keys()) if (below(key)) this.proposals.delete(key)
     for (const key of this.votes.keys()) if (below(key)) this.votes.delete(key)
@@ -129,6 +132,7 @@ export class ConsensusInbox {
     this.votes.clear()
     this.commits.clear()
     this.nextView = undefined
+    this.previous = undefined
     this.future = []
     this.futureBytes = 0
     this.started = 0
@@ -142,10 +146,12 @@ export class ConsensusInbox {
     } catch {
       return reject('malformed proposal')
     }
+    // Who may propose a round is known for any round of the heights whose set the node holds
+    // (and cheap to look up): a proposal signed by anyone else is invalid, late or not.
+    const schedule = this.view(proposal.height, s)?.schedule ?? this.scheduleOfDecided(proposal.height, s)
+    if (schedule && proposal.proposer !== schedule.proposer(proposal.height, proposal.round)) return reject(`validator ${proposal.proposer} does not propose round ${proposal.round}`)
     const view = this.view(proposal.height, s)
     if (!view) return ignore(this.distance(proposal.height, s))
-    // who may propose the round is known for any round (and cheap): the wrong one is invalid
-    if (proposal.proposer !== view.schedule.proposer(proposal.height, proposal.round)) return reject(`validator ${proposal.proposer} does not propose round ${proposal.round}`)
     const ahead = proposal.round - this.roundOf(view, s)
     // a peer a few rounds ahead of us sends these honestly; past the vote window, nobody does
     if (ahead > ROUND_WINDOW) return ignore('far-round')
@@ -237,6 +243,12 @@ export class ConsensusInbox {
     this.future.push({ height: view.height, event, bytes })
     this.futureBytes += bytes
     return true
+  }
+
+  /** The schedule of a height already decided: the one in decision now, or the one before it. */
+  private scheduleOfDecided(height: number, s: ConsensusState): ProposerSchedule | undefined {
+    if (height === s.height && s.step === Step.Decided && s.schedule) return s.schedule
+    return this.previous?.height === height ? this.previous.schedule : undefined
   }
 
   /** Whether a message is for the height being decided, or started and queued behind its StartHeight. */
