@@ -33,6 +33,12 @@ export interface TxBatchesInit {
  * the window, one used long ago). A batch of nothing else is useless, not an honest race.
  */
 const USELESS: readonly string[] = [ErrorCode.TxNonceGap]
+/**
+ * Nonce gaps one batch may hold before the rest of it is not read. An honest node's batch holds
+ * one only when this node lags its sender by a whole nonce window; a flood of them costs each node
+ * a decode, two hashes and a lookup per transaction, so it is cut short.
+ */
+export const MAX_NONCE_GAPS_PER_BATCH = 8
 
 /** Admission work done in one turn of the event loop before consensus messages get theirs. */
 const SLICE_MS = 4
@@ -124,6 +130,7 @@ export class TxBatches {
     }
     const outcome: TxOutcome = { admitted: [], rejected: [] }
     const verdicts: Verdict[] = []
+    let gaps = 0
     for (const tx of txs) {
       const out = this.server.receive(encodeServerInput([[this.entity.id, [encodeString('tx'), tx]]]))[0]
       if (out?.type === 'tx.admitted') {
@@ -135,6 +142,7 @@ export class TxBatches {
         const verdict = verdictFor(code)
         verdicts.push(verdict)
         if (verdict === 'reject') break
+        if (code === ErrorCode.TxNonceGap && ++gaps >= MAX_NONCE_GAPS_PER_BATCH) break
       }
     }
     return { verdict: combine(verdicts), outcome }
