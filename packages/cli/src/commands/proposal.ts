@@ -122,7 +122,7 @@ export function registerProposal(program: Command): void {
   )
     .addHelpText(
       'after',
-      `\nACTION is one of:\n  ${ACTION_FORMS.join('\n  ')}\n\nExamples:\n  p2pnode proposal create threshold.set 3/4 --wait\n  p2pnode proposal create params.set maxBlockTxs 2000 --expires 100\n  p2pnode proposal create entity.set motd "hello validators"\n  p2pnode proposal create params.set openAccounts 0 --wait\n  p2pnode proposal create accounts.allow 5e2f…(40 hex) 07c2…(40 hex) --wait\n  p2pnode proposal create validators.set 8f3a…:5e2f…:2:a41c… 91bb…:07c2…:1:b3d0… --wait --json   # {"id", "hash", "nonce", "height"}`,
+      `\nACTION is one of:\n  ${ACTION_FORMS.join('\n  ')}\n\nExamples:\n  p2pnode proposal create threshold.set 3/4 --wait\n  p2pnode proposal create params.set maxBlockTxs 2000 --expires 100\n  p2pnode proposal create entity.set motd "hello validators"\n  p2pnode proposal create accounts.allow 5e2f…(40 hex) 07c2…(40 hex) --wait\n  p2pnode proposal create params.set openAccounts 0 --wait\n  p2pnode proposal create validators.set 8f3a…:5e2f…:2:a41c… 91bb…:07c2…:1:b3d0… --wait --json   # {"id", "hash", "nonce", "height"}`,
     )
     .action(async (type: string, args: string[], _options, command: Command) => {
       const opts = command.optsWithGlobals<GlobalOptions & SubmitOptions & { expires?: string }>()
