@@ -1,10 +1,12 @@
 // Proposals through the real binary on a real 4-validator network: node0 proposes a new
 // validator set (its own shares doubled), node1 and node2 vote, and after the activation delay
-// every node's entity shows the new set.
+// every node's entity shows the new set; then the entity is closed to strangers (openAccounts 0)
+// and one stranger admitted by accounts.allow (review H-6).
 
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { VALIDATOR_SET_CHANGE_DELAY } from '../../packages/core/src/index.ts'
+import { AccountSigner, TxKind, VALIDATOR_SET_CHANGE_DELAY, encodeCounterAdd, encodeTx, fromHex, sha256, toHex, utf8 } from '../../packages/core/src/index.ts'
+import { ClientError } from '../../packages/node/src/api/client.ts'
 import { identityOf, loadHome } from '../../packages/node/src/home/home.ts'
 import { Cluster, assertExit, assertHex, runCli, runJson, waitFor } from './helpers.ts'
 
@@ -37,6 +39,9 @@ test('malformed proposals and votes exit 7 before reaching the node', async () =
     ['threshold of 1 or more', ['proposal', 'create', 'threshold.set', '4/3']],
     ['unknown parameter', ['proposal', 'create', 'params.set', 'blockTime', '5']],
     ['vote id not 32 bytes', ['proposal', 'vote', 'abcd']],
+    ['accounts.allow of no one', ['proposal', 'create', 'accounts.allow']],
+    ['account not 20 bytes', ['proposal', 'create', 'accounts.deny', 'ab'.repeat(19)]],
+    ['account twice', ['proposal', 'create', 'accounts.allow', 'ab'.repeat(20), 'AB'.repeat(20)]],
   ]
   const results = await Promise.all(cases.map(([, args]) => cli(0, ...args)))
   results.forEach((r, i) => assertExit(r, 7, cases[i]![0]))
@@ -86,6 +91,46 @@ test('three validators of four change the validator set; it activates after the 
   assert.is(entity.pending, null)
   const after = await json<ProposalJson[]>(0, 'proposal', 'list')
   assert.not.ok(after.some((p) => p.id === created.id), 'a passed proposal is closed')
+})
+
+/** node0's validator creates a proposal, node1's and node2's vote for it: 3 of 4 validators. */
+async function pass(...action: string[]): Promise<string> {
+  const created = await json<{ id: string }>(0, 'proposal', 'create', ...action, '--expires', '1000', '--wait')
+  await json(1, 'proposal', 'vote', created.id, '--wait')
+  await json(2, 'proposal', 'vote', created.id, '--wait')
+  return created.id
+}
+
+test('H-6: params.set openAccounts 0 closes the entity to strangers; accounts.allow admits one', async () => {
+  const status = await node(0).client.status()
+  const stranger = new AccountSigner(sha256(utf8('api-proposal stranger')))
+  const tx = encodeTx(stranger.signTransaction({ network: status.network, entity: fromHex(status.entity), nonce: 0, kind: TxKind.CounterAdd, payload: encodeCounterAdd(1) }))
+  const submit = async (): Promise<string> => {
+    try {
+      return (await node(0).client.submitTransaction(tx)).hash
+    } catch (err) {
+      if (err instanceof ClientError) return err.code
+      throw err
+    }
+  }
+
+  await pass('params.set', 'openAccounts', '0')
+  // GET /entity shows the parameter
+  await waitFor('node0 has the entity closed', async () => ((await node(0).client.entity()).params as { openAccounts?: number }).openAccounts === 0)
+  assert.is(await submit(), 'TX_ACCOUNT_NOT_ADMITTED')
+  // a validator's own account still sends
+  assertExit(await cli(3, 'tx', 'counter-add', '1', '--wait'), 0, 'a validator sends on a closed entity')
+
+  const allowed = await pass('accounts.allow', toHex(stranger.address))
+  // node0 admits the stranger once it has the block that passed the proposal
+  const hash = await waitFor('node0 admits the stranger', async () => {
+    const result = await submit()
+    return result === 'TX_ACCOUNT_NOT_ADMITTED' ? undefined : result
+  })
+  assertHex(hash, 32, `the stranger's transaction (got ${hash})`)
+  const list = await json<ProposalJson[]>(0, 'proposal', 'list')
+  assert.not.ok(list.some((p) => p.id === allowed), 'node0 has the block that passed the accounts.allow, which closed it')
+  await waitFor('the stranger\'s transaction commits', async () => (await node(0).client.transactionStatus(hash)).status === 'committed', 30_000)
 })
 
 test.run()

@@ -106,4 +106,5 @@ export const params = fc.record({
   maxBlockTxs: fc.integer({ min: PARAM_RANGES.maxBlockTxs[0], max: PARAM_RANGES.maxBlockTxs[1] }),
   maxBlockBytes: fc.integer({ min: PARAM_RANGES.maxBlockBytes[0], max: PARAM_RANGES.maxBlockBytes[1] }),
   maxOpenProposals: fc.integer({ min: PARAM_RANGES.maxOpenProposals[0], max: PARAM_RANGES.maxOpenProposals[1] }),
+  openAccounts: fc.integer({ min: PARAM_RANGES.openAccounts[0], max: PARAM_RANGES.openAccounts[1] }),
 })

@@ -31,6 +31,8 @@ export const ErrorCode = {
   TxAlreadyVoted: 'TX_ALREADY_VOTED',
   TxBadAction: 'TX_BAD_ACTION',
   TxTooManyOpenProposals: 'TX_TOO_MANY_OPEN_PROPOSALS',
+  /** The entity takes transactions only from admitted accounts and validators (openAccounts 0). */
+  TxAccountNotAdmitted: 'TX_ACCOUNT_NOT_ADMITTED',
 
   // blocks, in the order validation meets them
   BlockTooLarge: 'BLOCK_TOO_LARGE',

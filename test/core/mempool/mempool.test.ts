@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { code } from '../../fixtures/errors.ts'
 import { toHex } from '../../../packages/core/src/bytes.ts'
 import { txHash } from '../../../packages/core/src/codec/objects.ts'
-import { encodeCounterAdd } from '../../../packages/core/src/machines/payloads.ts'
+import { type ProposalAction, encodeCounterAdd, encodeProposalCreate } from '../../../packages/core/src/machines/payloads.ts'
 import { AccountSigner } from '../../../packages/core/src/machines/signer.ts'
 import { Mempool } from '../../../packages/core/src/mempool/mempool.ts'
 import { TxKind } from '../../../packages/core/src/types/chain.ts'
@@ -16,6 +16,11 @@ const alice = new AccountSigner(seed('alice'))
 const bob = new AccountSigner(seed('bob'))
 const carol = new AccountSigner(seed('carol'))
 const add = (who: AccountSigner, nonce: number, n = 1) => chain.tx(who, nonce, TxKind.CounterAdd, encodeCounterAdd(n))
+const forge = (tx: Uint8Array) => {
+  const bad = tx.slice()
+  bad[bad.length - 1]! ^= 1
+  return bad
+}
 
 test('admits valid transactions and refuses duplicates, bad signatures and used nonces', () => {
   const run = new Runner(chain)
@@ -41,11 +46,6 @@ test('cheap checks run before the signature: a flood that could never be admitte
   // back TX_BAD_SIGNATURE.
   const run = new Runner(chain)
   const pool = new Mempool(id, { maxTxs: 3, maxPerSender: 2 })
-  const forge = (tx: Uint8Array) => {
-    const bad = tx.slice()
-    bad[bad.length - 1]! ^= 1
-    return bad
-  }
   pool.add(add(alice, 0), run.tip.state, 0)
   pool.add(add(alice, 1), run.tip.state, 0)
   assert.is(code(() => pool.add(forge(add(bob, 2)), run.tip.state, 0)), 'TX_NONCE_GAP', 'nonce beyond the window')
@@ -136,6 +136,48 @@ test('re-check drops transactions whose nonce another node committed', () => {
   const dropped = pool.update(built.txHashes, run.tip.state, run.tip.height)
   assert.equal(dropped.map(toHex), [toHex(txHash(mine))])
   assert.is(pool.size, 0)
+})
+
+// An entity whose validator 0 passes proposals alone, closed to strangers at height 1 (review H-6).
+const governed = makeChain([10, 1, 1, 1], 'testnet', 'g')
+const governedId = { network: governed.network, entity: governed.entity }
+const g0 = governed.validators[0]!.account
+const propose = (nonce: number, action: ProposalAction) => governed.tx(g0, nonce, TxKind.ProposalCreate, encodeProposalCreate(action))
+const send = (who: AccountSigner, nonce: number) => governed.tx(who, nonce, TxKind.CounterAdd, encodeCounterAdd(1))
+function closedEntity(): Runner {
+  const run = new Runner(governed)
+  run.block([propose(0, { type: 'params.set', name: 'openAccounts', value: 0 })])
+  assert.is(run.tip.state.params().openAccounts, 0)
+  return run
+}
+
+test('a closed entity: a stranger is refused before the signature check; validators and admitted accounts are not', () => {
+  const run = closedEntity()
+  const pool = new Mempool(governedId)
+  // a bad signature refused as TX_ACCOUNT_NOT_ADMITTED: no signature check was spent on it
+  assert.is(code(() => pool.add(forge(send(alice, 0)), run.tip.state, 1)), 'TX_ACCOUNT_NOT_ADMITTED')
+  assert.is(code(() => pool.add(send(alice, 0), run.tip.state, 1)), 'TX_ACCOUNT_NOT_ADMITTED')
+  // a validator passes the admission check, so it meets the signature check
+  const v1 = governed.validators[1]!.account
+  assert.is(code(() => pool.add(forge(send(v1, 0)), run.tip.state, 1)), 'TX_BAD_SIGNATURE')
+  pool.add(send(v1, 0), run.tip.state, 1)
+  run.block([propose(1, { type: 'accounts.allow', accounts: [alice.address] })])
+  assert.is(code(() => pool.add(forge(send(alice, 0)), run.tip.state, 2)), 'TX_BAD_SIGNATURE')
+  pool.add(send(alice, 0), run.tip.state, 2)
+  assert.is(code(() => pool.add(forge(send(bob, 0)), run.tip.state, 2)), 'TX_ACCOUNT_NOT_ADMITTED')
+  assert.is(pool.size, 2)
+})
+
+test('after a block that shuts an account out, the pool drops what it had waiting', () => {
+  const run = closedEntity()
+  run.block([propose(1, { type: 'accounts.allow', accounts: [alice.address, bob.address] })])
+  const pool = new Mempool(governedId)
+  const waiting = [send(alice, 0), send(alice, 1)]
+  for (const tx of [...waiting, send(bob, 0)]) pool.add(tx, run.tip.state, run.tip.height)
+  const built = run.block([propose(2, { type: 'accounts.deny', accounts: [alice.address] })])
+  const dropped = pool.update(built.txHashes, run.tip.state, run.tip.height)
+  assert.equal(dropped.map(toHex).sort(), waiting.map((tx) => toHex(txHash(tx))).sort())
+  assert.equal(pool.reap(run.tip.state, { maxTxs: 100, maxBytes: 1 << 20 }).map((c) => toHex(c.hash)), [toHex(txHash(send(bob, 0)))])
 })
 
 test.run()

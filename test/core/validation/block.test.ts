@@ -4,7 +4,7 @@ import { code } from '../../fixtures/errors.ts'
 import type { Bytes } from '../../../packages/core/src/bytes.ts'
 import { isCoreError } from '../../../packages/core/src/errors.ts'
 import { decodeTx, encodeTx, txHash, txsHash } from '../../../packages/core/src/codec/objects.ts'
-import { encodeCounterAdd } from '../../../packages/core/src/machines/payloads.ts'
+import { encodeCounterAdd, encodeProposalCreate } from '../../../packages/core/src/machines/payloads.ts'
 import { AccountSigner } from '../../../packages/core/src/machines/signer.ts'
 import { type Block, TxKind } from '../../../packages/core/src/types/chain.ts'
 import { checkSanity, checkTime, validateBlock } from '../../../packages/core/src/validation/block.ts'
@@ -89,6 +89,32 @@ test('a replayed transaction fails execution', () => {
   const { run, block } = setup()
   const tx = block.txs[0]!
   assert.is(code(() => validateBlock(withTxs(block, [tx, tx]), run.tip, id)), 'BLOCK_BAD_TX')
+})
+
+test('H-6: a block carrying a stranger\'s transaction on a closed entity fails validation', () => {
+  // validator 0 passes proposals alone; it closes the entity at height 1
+  const governed = makeChain([10, 1, 1, 1], 'testnet', 'g')
+  const gid = { network: governed.network, entity: governed.entity }
+  const run = new Runner(governed)
+  const close = encodeProposalCreate({ type: 'params.set', name: 'openAccounts', value: 0 })
+  run.block([governed.tx(governed.validators[0]!.account, 0, TxKind.ProposalCreate, close)])
+  const stranger = governed.tx(alice, 0, TxKind.CounterAdd, encodeCounterAdd(1))
+  const validator = governed.tx(governed.validators[1]!.account, 0, TxKind.CounterAdd, encodeCounterAdd(1))
+  const candidates = [stranger, validator].map((encoded) => ({ encoded, tx: decodeTx(encoded), hash: txHash(encoded) }))
+  const honest = buildBlock({ tip: run.tip, chain: gid, time: run.tip.time + 100, proposer: 0, candidates })
+  assert.equal(honest.rejected.map((r) => r.code), ['TX_ACCOUNT_NOT_ADMITTED'], 'an honest proposer leaves it out')
+  validateBlock(honest.block, run.tip, gid)
+  // a byzantine proposer puts it back in: execution refuses the block at that transaction
+  const err = (() => {
+    try {
+      validateBlock(withTxs(honest.block, [validator, stranger]), run.tip, gid)
+    } catch (e) {
+      return e
+    }
+  })()
+  assert.ok(isCoreError(err, 'BLOCK_BAD_TX'), String(err))
+  const { index, cause } = (err as { data: Record<string, unknown> }).data
+  assert.equal([index, cause], [1, 'TX_ACCOUNT_NOT_ADMITTED'])
 })
 
 test('too many transactions for the entity parameters', () => {

@@ -1,9 +1,10 @@
 // `proposal create ACTION ...`, `proposal vote ID`, `proposal list`: the only way the entity's
-// privileged state changes (validator set, threshold, entity entries, parameters). Only
-// validators create and vote; a proposal's id is the hash of the transaction that created it.
+// privileged state changes (validator set, threshold, entity entries, parameters, the accounts
+// admitted to an entity closed to strangers). Only validators create and vote; a proposal's id is
+// the hash of the transaction that created it.
 
 import type { Command } from 'commander'
-import { PARAM_NAMES, type ParamName, type ProposalAction, TxKind, encodeProposalCreate, encodeProposalVote, utf8 } from '@p2pnode/core'
+import { MAX_ACCOUNTS_PER_ACTION, PARAM_NAMES, type ParamName, type ProposalAction, TxKind, encodeProposalCreate, encodeProposalVote, utf8 } from '@p2pnode/core'
 import { call, connect } from '../client.ts'
 import { ExitCode, fail } from '../errors.ts'
 import type { GlobalOptions } from '../options.ts'
@@ -16,7 +17,9 @@ const ACTION_FORMS = [
   'threshold.set N/D                              (a quorum is more than N/D of the shares)',
   'entity.set KEY VALUE',
   'entity.del KEY',
-  `params.set NAME VALUE                          (NAME: ${PARAM_NAMES.join(', ')})`,
+  `params.set NAME VALUE                          (NAME: ${PARAM_NAMES.join(', ')}; openAccounts 0 closes the entity to strangers)`,
+  `accounts.allow ACCOUNT ...                     (1..${MAX_ACCOUNTS_PER_ACTION} addresses, 40 hex: they may send when openAccounts is 0)`,
+  `accounts.deny ACCOUNT ...                      (they may no longer; validators' own accounts always may)`,
 ]
 
 function usage(message: string): never {
@@ -67,6 +70,14 @@ export function parseAction(type: string, args: string[]): ProposalAction {
       if (!(PARAM_NAMES as readonly string[]).includes(args[0]!)) usage(`unknown parameter ${args[0]} (known: ${PARAM_NAMES.join(', ')})`)
       return { type, name: args[0] as ParamName, value: parseCount(args[1]!, 'VALUE') }
     }
+    case 'accounts.allow':
+    case 'accounts.deny': {
+      if (args.length === 0 || args.length > MAX_ACCOUNTS_PER_ACTION) usage(`${type} takes 1..${MAX_ACCOUNTS_PER_ACTION} ACCOUNTs, got ${args.length}`)
+      const accounts = args.map((arg, i) => parseHex(arg, `ACCOUNT ${i + 1}`, 20))
+      const seen = new Set(accounts.map((a) => Buffer.from(a).toString('hex')))
+      if (seen.size !== accounts.length) usage(`${type} lists an account twice`)
+      return { type, accounts }
+    }
     default:
       return usage(`unknown proposal action "${type}"`)
   }
@@ -84,6 +95,12 @@ function summary(action: unknown): string {
       return `${a.type} ${a.key}`
     case 'params.set':
       return `params.set ${a.name} ${String(a.value)}`
+    case 'accounts.allow':
+    case 'accounts.deny': {
+      const accounts = (action as { accounts?: unknown[] }).accounts ?? []
+      const first = typeof accounts[0] === 'string' ? ` ${shortId(accounts[0], 6, 4)}` : ''
+      return `${a.type}${first}${accounts.length > 1 ? ` (+${accounts.length - 1})` : ''}`
+    }
     default:
       return a.error !== undefined ? `(undecodable: ${a.error})` : JSON.stringify(action)
   }
@@ -92,20 +109,20 @@ function summary(action: unknown): string {
 export function registerProposal(program: Command): void {
   const proposal = program
     .command('proposal')
-    .description("proposals to change the validator set, threshold, entity entries or parameters (validators only)")
+    .description('proposals to change the validator set, threshold, entity entries, parameters or admitted accounts (validators only)')
     .addHelpText('after', '\nExamples:\n  p2pnode proposal create threshold.set 3/4 --wait\n  p2pnode proposal vote 7ad0…(64 hex) --wait\n  p2pnode proposal list')
 
   withWaitOptions(
     proposal
       .command('create')
-      .argument('<action>', 'validators.set, threshold.set, entity.set, entity.del or params.set')
+      .argument('<action>', 'validators.set, threshold.set, entity.set, entity.del, params.set, accounts.allow or accounts.deny')
       .argument('[args...]', "the action's arguments")
       .option('--expires <blocks>', 'close the vote after this many blocks (default and maximum: the entity parameter proposalExpiry)')
       .description('propose an action; the node\'s validator votes for it by creating it'),
   )
     .addHelpText(
       'after',
-      `\nACTION is one of:\n  ${ACTION_FORMS.join('\n  ')}\n\nExamples:\n  p2pnode proposal create threshold.set 3/4 --wait\n  p2pnode proposal create params.set maxBlockTxs 2000 --expires 100\n  p2pnode proposal create entity.set motd "hello validators"\n  p2pnode proposal create validators.set 8f3a…:5e2f…:2:a41c… 91bb…:07c2…:1:b3d0… --wait --json   # {"id", "hash", "nonce", "height"}`,
+      `\nACTION is one of:\n  ${ACTION_FORMS.join('\n  ')}\n\nExamples:\n  p2pnode proposal create threshold.set 3/4 --wait\n  p2pnode proposal create params.set maxBlockTxs 2000 --expires 100\n  p2pnode proposal create entity.set motd "hello validators"\n  p2pnode proposal create accounts.allow 5e2f…(40 hex) 07c2…(40 hex) --wait\n  p2pnode proposal create params.set openAccounts 0 --wait\n  p2pnode proposal create validators.set 8f3a…:5e2f…:2:a41c… 91bb…:07c2…:1:b3d0… --wait --json   # {"id", "hash", "nonce", "height"}`,
     )
     .action(async (type: string, args: string[], _options, command: Command) => {
       const opts = command.optsWithGlobals<GlobalOptions & SubmitOptions & { expires?: string }>()

@@ -2,7 +2,7 @@
 // snapshot over the authenticated tree; `StateBatch` is the mutable view one block executes
 // against, recording every write so the block can be stored as one atomic batch, or dropped.
 
-import { type Bytes, toHex } from '../bytes.ts'
+import { type Bytes, equals, toHex } from '../bytes.ts'
 import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
 import { asBytes, asList, asUint, decodeRlp, encodeRlp, encodeUint, type RlpItem } from '../codec/rlp.ts'
@@ -23,6 +23,7 @@ import {
   PENDING_KEY,
   THRESHOLD_KEY,
   VALIDATORS_KEY,
+  admittedAccountKey,
   expiryCountKey,
   expiryEntryKey,
   nonceKey,
@@ -41,15 +42,24 @@ export interface EntityParams {
    * validators x maxOpenProposals proposals expire at one height.
    */
   maxOpenProposals: number
+  /**
+   * 1: any account may send transactions (accounts are free: any Ed25519 key is one). 0: only
+   * accounts admitted by an accounts.allow proposal, and the validators' own accounts, may. An
+   * entity whose users are known closes itself so that strangers who reach a node cannot fill
+   * its blocks and grow its state for free (review H-6).
+   */
+  openAccounts: number
 }
 
 export const DEFAULT_MAX_OPEN_PROPOSALS = 16
+export const DEFAULT_OPEN_ACCOUNTS = 1
 
 export const DEFAULT_PARAMS: EntityParams = {
   proposalExpiry: 1000,
   maxBlockTxs: 1000,
   maxBlockBytes: 1024 * 1024,
   maxOpenProposals: DEFAULT_MAX_OPEN_PROPOSALS,
+  openAccounts: DEFAULT_OPEN_ACCOUNTS,
 }
 
 /** What a genesis or a params.set may set each parameter to, inclusive. */
@@ -58,6 +68,7 @@ export const PARAM_RANGES: Readonly<Record<keyof EntityParams, readonly [min: nu
   maxBlockTxs: [1, MAX_BLOCK_TXS],
   maxBlockBytes: [1024, MAX_BLOCK_BYTES],
   maxOpenProposals: [1, 100],
+  openAccounts: [0, 1],
 }
 
 export function checkParam(name: keyof EntityParams, value: number): void {
@@ -71,29 +82,43 @@ export function checkParams(p: EntityParams): void {
   for (const name of Object.keys(PARAM_RANGES) as Array<keyof EntityParams>) checkParam(name, p[name])
 }
 
+/** The three parameters every encoding has. */
+const REQUIRED_PARAMS = ['proposalExpiry', 'maxBlockTxs', 'maxBlockBytes'] as const
+/** Parameters added later, in encoding order, with the default an encoding that leaves them out means. */
+const OPTIONAL_PARAMS = [
+  ['maxOpenProposals', DEFAULT_MAX_OPEN_PROPOSALS],
+  ['openAccounts', DEFAULT_OPEN_ACCOUNTS],
+] as const
+
 /**
- * [proposalExpiry, maxBlockTxs, maxBlockBytes], plus maxOpenProposals only when it is not the
- * default: parameters written before it existed (a genesis, whose hash is the entity id, or the
- * state) keep their bytes and so their hashes, and still decode (to the default).
+ * [proposalExpiry, maxBlockTxs, maxBlockBytes, maxOpenProposals, openAccounts] without its
+ * trailing items at their defaults: parameters written before the later ones existed (a genesis,
+ * whose hash is the entity id, or the state) keep their bytes and so their hashes, and still
+ * decode (to the defaults). An item before a non-default one is written even at its default.
  */
 export function encodeParams(p: EntityParams): RlpItem {
-  const base = [encodeUint(p.proposalExpiry), encodeUint(p.maxBlockTxs), encodeUint(p.maxBlockBytes)]
-  return p.maxOpenProposals === DEFAULT_MAX_OPEN_PROPOSALS ? base : [...base, encodeUint(p.maxOpenProposals)]
+  let n = OPTIONAL_PARAMS.length
+  while (n > 0 && p[OPTIONAL_PARAMS[n - 1]![0]] === OPTIONAL_PARAMS[n - 1]![1]) n--
+  return [...REQUIRED_PARAMS, ...OPTIONAL_PARAMS.slice(0, n).map(([name]) => name)].map((name) => encodeUint(p[name]))
 }
 
 export function decodeParams(item: RlpItem | undefined, what = 'params'): EntityParams {
   const f = asList(item, what)
-  if (f.length !== 3 && f.length !== 4) throw new CoreError(ErrorCode.CodecBadField, `${what}: expected 3 or 4 items`, { field: what })
-  const maxOpenProposals = f.length === 4 ? asUint(f[3], 'maxOpenProposals') : DEFAULT_MAX_OPEN_PROPOSALS
-  if (f.length === 4 && maxOpenProposals === DEFAULT_MAX_OPEN_PROPOSALS) {
-    throw new CoreError(ErrorCode.CodecNonCanonical, `${what}: the default maxOpenProposals is left out`, { field: what })
+  const most = REQUIRED_PARAMS.length + OPTIONAL_PARAMS.length
+  if (f.length < REQUIRED_PARAMS.length || f.length > most) {
+    throw new CoreError(ErrorCode.CodecBadField, `${what}: expected ${REQUIRED_PARAMS.length}..${most} items`, { field: what })
   }
-  return {
-    proposalExpiry: asUint(f[0], 'proposalExpiry'),
-    maxBlockTxs: asUint(f[1], 'maxBlockTxs'),
-    maxBlockBytes: asUint(f[2], 'maxBlockBytes'),
-    maxOpenProposals,
-  }
+  const params: EntityParams = { ...DEFAULT_PARAMS }
+  REQUIRED_PARAMS.forEach((name, i) => (params[name] = asUint(f[i], name)))
+  OPTIONAL_PARAMS.forEach(([name, fallback], i) => {
+    const at = REQUIRED_PARAMS.length + i
+    params[name] = at < f.length ? asUint(f[at], name) : fallback
+    // one set of parameters, one encoding: a trailing default is left out, never written
+    if (at === f.length - 1 && params[name] === fallback) {
+      throw new CoreError(ErrorCode.CodecNonCanonical, `${what}: the default ${name} is left out`, { field: what })
+    }
+  })
+  return params
 }
 
 export interface EntityProposal {
@@ -114,6 +139,9 @@ export interface PendingValidators {
 }
 
 const STATE_VALUE_LIMIT = 1024 * 1024
+
+/** The value of an admitted account's key: only its presence is read. */
+const ADMITTED = encodeRlp(encodeUint(1))
 
 function corrupt(what: string, err: unknown): CoreError {
   return new CoreError(ErrorCode.StorageCorrupt, `state value ${what} does not decode: ${(err as Error).message}`)
@@ -268,6 +296,22 @@ export abstract class StateReader {
     return v === undefined ? 0 : decodeStateValue(v, 'open proposals', (i) => asUint(i, 'open'))
   }
 
+  /** Whether an accounts.allow proposal admitted `account` (and no accounts.deny removed it since). */
+  isAdmitted(account: Bytes): boolean {
+    return this.get(admittedAccountKey(account)) !== undefined
+  }
+
+  /**
+   * Whether `account` may send transactions: anyone on an open entity; on a closed one
+   * (openAccounts 0) an admitted account or a validator's own (validators govern the entity, and
+   * would have no way to admit anyone otherwise). Cheapest first: the admitted key is one lookup,
+   * the validator set a decode.
+   */
+  maySend(account: Bytes): boolean {
+    if (this.params().openAccounts !== 0 || this.isAdmitted(account)) return true
+    return this.validators().some((v) => equals(v.account, account))
+  }
+
   /** Hash of the validator set and threshold that govern the next height. */
   validatorsHash(): Bytes {
     return validatorsHash(this.validators(), this.threshold())
@@ -366,6 +410,11 @@ export class StateBatch extends StateReader {
   setOpenProposals(account: Bytes, n: number): void {
     if (n === 0) this.delete(openProposalsKey(account))
     else this.set(openProposalsKey(account), encodeRlp(encodeUint(n)))
+  }
+
+  setAdmitted(account: Bytes, admitted: boolean): void {
+    if (admitted) this.set(admittedAccountKey(account), ADMITTED)
+    else this.delete(admittedAccountKey(account))
   }
 
   finish(): { state: EntityState; writes: StateWrite[] } {

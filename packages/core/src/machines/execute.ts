@@ -10,6 +10,7 @@ import { addressOf } from '../crypto/ed25519.ts'
 import {
   type EntityProposal,
   type StateBatch,
+  type StateReader,
   checkParam,
   checkThreshold,
   checkValidators,
@@ -43,11 +44,23 @@ function validatorOf(validators: Validator[], account: Bytes): Validator | undef
 }
 
 /**
+ * Refuses an account the entity does not take transactions from (see StateReader.maySend). Both
+ * execution and mempool admission run it, so a closed entity's blocks never carry a stranger's
+ * transaction, and its pool never spends a signature check on one.
+ */
+export function checkSender(state: StateReader, account: Bytes): void {
+  if (!state.maySend(account)) {
+    throw new CoreError(ErrorCode.TxAccountNotAdmitted, `account ${toHex(account)} is not admitted to this entity`)
+  }
+}
+
+/**
  * Applies one transaction whose signature has already been checked. `hash` is the transaction's
  * id, which also names a proposal it creates.
  */
 export function applyTransaction(batch: StateBatch, ctx: BlockContext, tx: Transaction, hash: Bytes): void {
   const account = addressOf(tx.sender)
+  checkSender(batch, account)
   const expected = batch.nonce(account)
   if (tx.nonce < expected) {
     throw new CoreError(ErrorCode.TxNonceTooLow, `nonce ${tx.nonce} already used, next is ${expected}`, { expected })
@@ -151,6 +164,13 @@ function checkAction(action: ProposalAction): void {
     case 'params.set':
       checkParam(action.name, action.value)
       break
+    case 'accounts.allow':
+    case 'accounts.deny':
+      // one account once: a list with repeats is some other list mistyped
+      if (new Set(action.accounts.map(toHex)).size !== action.accounts.length) {
+        throw new CoreError(ErrorCode.TxBadAction, `${action.type} lists an account twice`)
+      }
+      break
     case 'entity.set':
     case 'entity.del':
       break
@@ -180,6 +200,11 @@ function runAction(batch: StateBatch, height: number, action: ProposalAction): v
       break
     case 'params.set':
       batch.setParams({ ...batch.params(), [action.name]: action.value })
+      break
+    case 'accounts.allow':
+    case 'accounts.deny':
+      // at most MAX_ACCOUNTS_PER_ACTION writes (the decoder's bound)
+      for (const account of action.accounts) batch.setAdmitted(account, action.type === 'accounts.allow')
       break
   }
 }

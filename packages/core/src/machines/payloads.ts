@@ -74,9 +74,24 @@ export type ProposalAction =
   | { type: 'entity.set'; key: string; value: Bytes }
   | { type: 'entity.del'; key: string }
   | { type: 'params.set'; name: ParamName; value: number }
+  | { type: 'accounts.allow' | 'accounts.deny'; accounts: Bytes[] }
 
-export const PARAM_NAMES = ['proposalExpiry', 'maxBlockTxs', 'maxBlockBytes', 'maxOpenProposals'] as const
+export const PARAM_NAMES = ['proposalExpiry', 'maxBlockTxs', 'maxBlockBytes', 'maxOpenProposals', 'openAccounts'] as const
 export type ParamName = (typeof PARAM_NAMES)[number]
+
+/**
+ * Most accounts one accounts.allow or accounts.deny lists: it bounds the writes a passed proposal
+ * makes at the end of a block, and keeps the action (21 bytes an account) inside a payload.
+ */
+export const MAX_ACCOUNTS_PER_ACTION = 256
+
+function decodeAccounts(item: RlpItem | undefined): Bytes[] {
+  const list = asList(item, 'accounts')
+  if (list.length === 0 || list.length > MAX_ACCOUNTS_PER_ACTION) {
+    throw new CoreError(ErrorCode.TxBadAction, `an accounts action lists 1..${MAX_ACCOUNTS_PER_ACTION} accounts, got ${list.length}`)
+  }
+  return list.map((a, i) => asBytes(a, `accounts[${i}]`, 20))
+}
 
 export function encodeValidators(validators: Validator[]): RlpItem {
   return validators.map((v) => [v.publicKey, v.account, encodeUint(v.shares)])
@@ -139,11 +154,22 @@ export function encodeAction(action: ProposalAction): Bytes {
       return encodeRlp([encodeString(action.type), encodeString(action.key)])
     case 'params.set':
       return encodeRlp([encodeString(action.type), encodeString(action.name), encodeUint(action.value)])
+    case 'accounts.allow':
+    case 'accounts.deny':
+      return encodeRlp([encodeString(action.type), action.accounts])
   }
 }
 
 /** Items of each action's list, its type included. */
-const ACTION_FIELDS: Record<string, number> = { 'validators.set': 2, 'threshold.set': 2, 'entity.set': 3, 'entity.del': 2, 'params.set': 3 }
+const ACTION_FIELDS: Record<string, number> = {
+  'validators.set': 2,
+  'threshold.set': 2,
+  'entity.set': 3,
+  'entity.del': 2,
+  'params.set': 3,
+  'accounts.allow': 2,
+  'accounts.deny': 2,
+}
 
 export function decodeAction(bytes: Bytes): ProposalAction {
   return decodePayload(bytes, 'proposal action', (item) => {
@@ -168,6 +194,9 @@ export function decodeAction(bytes: Bytes): ProposalAction {
         }
         return { type, name: name as ParamName, value: asUint(f[2], 'value') }
       }
+      case 'accounts.allow':
+      case 'accounts.deny':
+        return { type, accounts: decodeAccounts(f[1]) }
       default:
         throw new CoreError(ErrorCode.TxBadAction, `unknown proposal action ${type}`)
     }

@@ -9,13 +9,16 @@
 // | nonce/<account hex>         | uint: the account's next nonce                     |
 // | proposal/<id hex>           | [action, creator, shares, expiresAt, [voters]]     |
 // | open/<account hex>          | uint: open proposals the account created           |
+// | account/<account hex>       | uint 1: the account is admitted (set and deleted   |
+// |                             |  only by accounts.allow / accounts.deny proposals) |
 // | expiry/<h>/count            | uint n: proposals listed to expire at end of h     |
 // | expiry/<h>/<i, 8 hex>       | id of the i-th of them, i < n                      |
 // | validators                  | [[publicKey, account, shares], ...]                |
 // | threshold                   | [numerator, denominator]                           |
 // | pending                     | [activateAt, validators, threshold]                |
 // | params                      | [proposalExpiry, maxBlockTxs, maxBlockBytes        |
-// |                             |  (, maxOpenProposals when not the default)]        |
+// |                             |  (, maxOpenProposals (, openAccounts)): trailing   |
+// |                             |  items at their defaults are left out]             |
 //
 // <h> is the height in 16 hex digits. No value grows with the number of proposals: the tree
 // hashes its keys, so there is no listing by prefix, and a list in one value would grow until it
@@ -68,4 +71,9 @@ export function expiryEntryKey(height: number, index: number): Bytes {
 
 export function openProposalsKey(account: Bytes): Bytes {
   return utf8(`open/${toHex(account)}`)
+}
+
+/** Present when the account may send transactions to an entity closed to strangers (openAccounts 0). */
+export function admittedAccountKey(account: Bytes): Bytes {
+  return utf8(`account/${toHex(account)}`)
 }

@@ -1,10 +1,11 @@
 // The pending transactions of one entity. Admission checks run cheapest first (size, duplicates,
-// decoding, nonce window, per-sender cap, room) and the signature last, so that a flood of
-// transactions that could never be admitted costs a hash and a lookup each, not a signature
-// check (review H-4); nothing is evicted before the newcomer's signature holds. Transactions are kept per sender in nonce order and reaped as
-// contiguous runs from each sender's next nonce, senders taken in the order they first arrived.
-// When the pool is full, the sender holding the most transactions gives up its last one to a
-// sender holding fewer, so one account flooding the pool cannot lock everyone else out.
+// decoding, the sender's admission to a closed entity, nonce window, per-sender cap, room) and the
+// signature last, so that a flood of transactions that could never be admitted costs a hash and a
+// lookup each, not a signature check (review H-4); nothing is evicted before the newcomer's
+// signature holds. Transactions are kept per sender in nonce order and reaped as contiguous runs
+// from each sender's next nonce, senders taken in the order they first arrived. When the pool is
+// full, the sender holding the most transactions gives up its last one to a sender holding fewer,
+// so one account flooding the pool cannot lock everyone else out.
 
 import { type Bytes, toHex } from '../bytes.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
@@ -14,6 +15,7 @@ import { addressOf, verifyEd25519 } from '../crypto/ed25519.ts'
 import { MAX_TX_BYTES } from '../limits.ts'
 import type { Transaction } from '../types/chain.ts'
 import type { StateReader } from '../machines/entity-state.ts'
+import { checkSender } from '../machines/execute.ts'
 import { type ChainId, checkTransaction } from '../validation/block.ts'
 import type { Candidate } from '../validation/build.ts'
 import { RecentSet } from './recent.ts'
@@ -109,8 +111,11 @@ export class Mempool {
     if (this.committed.has(key)) throw new CoreError(ErrorCode.MempoolAlreadyCommitted, 'transaction already committed')
     // decoded and matched to this chain, its signature not yet checked
     const tx = checkTransaction(encoded, this.chain, true)
-    const account = toHex(addressOf(tx.sender))
-    const next = state.nonce(addressOf(tx.sender))
+    const address = addressOf(tx.sender)
+    // a closed entity's strangers cost a lookup or two, never a signature check (review H-6)
+    checkSender(state, address)
+    const account = toHex(address)
+    const next = state.nonce(address)
     if (tx.nonce < next) throw new CoreError(ErrorCode.TxNonceTooLow, `nonce ${tx.nonce} already used, next is ${next}`, { expected: next })
     if (tx.nonce >= next + this.config.maxPerSender) {
       throw new CoreError(ErrorCode.TxNonceGap, `nonce ${tx.nonce} is too far ahead of ${next}`, { expected: next })
@@ -220,8 +225,8 @@ export class Mempool {
 
   /**
    * After a block commits: forget its transactions (and remember them as committed), then drop
-   * what the new state made invalid (used nonces) and what waited longer than the TTL.
-   * Returns the hashes dropped by the re-check.
+   * what the new state made invalid (used nonces, senders an accounts.deny or openAccounts 0 shut
+   * out) and what waited longer than the TTL. Returns the hashes dropped by the re-check.
    */
   update(committedHashes: Bytes[], state: StateReader, height: number): Bytes[] {
     for (const hash of committedHashes) {
@@ -231,10 +236,14 @@ export class Mempool {
       if (entry) this.remove(entry)
     }
     const dropped: Bytes[] = []
+    // read once: on an open entity (the default) no sender needs a look
+    const closed = state.params().openAccounts === 0
     for (const queue of [...this.bySender.values()]) {
-      const next = state.nonce(addressOf(queue[0]!.tx.sender))
+      const sender = addressOf(queue[0]!.tx.sender)
+      const next = state.nonce(sender)
+      const shut = closed && !state.maySend(sender)
       for (const entry of [...queue]) {
-        if (entry.tx.nonce < next || height - entry.admittedAt >= this.config.ttlBlocks) {
+        if (shut || entry.tx.nonce < next || height - entry.admittedAt >= this.config.ttlBlocks) {
           this.remove(entry)
           dropped.push(entry.hash)
         }

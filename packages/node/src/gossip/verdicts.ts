@@ -13,6 +13,14 @@ const IGNORE: readonly string[] = [
   ErrorCode.MempoolAlreadyCommitted,
   ErrorCode.TxNonceTooLow,
   ErrorCode.TxNonceGap,
+  // Ignore, not reject: a peer forwards a transaction only after its own pool took it, so a
+  // closed entity's sender refused here was admitted in the peer's state. The two states differ
+  // only when an accounts.allow, accounts.deny or openAccounts change passed in a block one of us
+  // has and the other not yet, and an allow is just when the admitted start sending: rejecting
+  // would lower the scores of honest peers one block ahead or behind. An ignored transaction is
+  // not forwarded, so a stranger's write still goes no further than the first node it reaches,
+  // and costs that node no signature check (the pool refuses it before one).
+  ErrorCode.TxAccountNotAdmitted,
   // our own limits, not the sender's fault
   ErrorCode.MempoolFull,
   ErrorCode.MempoolSenderFull,

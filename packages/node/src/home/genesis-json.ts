@@ -10,7 +10,8 @@ export interface GenesisJson {
   time: string | number
   validators: Array<{ publicKey: string; account: string; shares: number; proofOfPossession: string; name?: string }>
   threshold?: { numerator: number; denominator: number }
-  params?: { proposalExpiry?: number; maxBlockTxs?: number; maxBlockBytes?: number; maxOpenProposals?: number }
+  /** Any of core's EntityParams (each name is checked against them); the rest keep their defaults. */
+  params?: { proposalExpiry?: number; maxBlockTxs?: number; maxBlockBytes?: number; maxOpenProposals?: number; openAccounts?: number }
 }
 
 export function genesisToJson(g: Genesis, names: string[] = []): GenesisJson {
