@@ -337,6 +337,9 @@ function jsonAction(action: ReturnType<typeof decodeAction>): unknown {
       return { type: action.type, validators: action.validators.map((v) => ({ publicKey: toHex(v.publicKey), account: toHex(v.account), shares: v.shares })) }
     case 'entity.set':
       return { type: action.type, key: action.key, value: toHex(action.value) }
+    case 'accounts.allow':
+    case 'accounts.deny':
+      return { type: action.type, accounts: action.accounts.map(toHex) }
     default:
       return action
   }

@@ -178,7 +178,7 @@ export class StandInNode implements NodeApi {
       threshold: { numerator: 2, denominator: 3 },
       validators: [{ publicKey: 'bb'.repeat(48), account: ACCOUNT, shares: 1 }],
       pending: null,
-      params: { proposalExpiry: 100, maxBlockTxs: 1000, maxBlockBytes: 1_000_000 },
+      params: { proposalExpiry: 100, maxBlockTxs: 1000, maxBlockBytes: 1_000_000, maxOpenProposals: 16, openAccounts: 1 },
     }
   }
 

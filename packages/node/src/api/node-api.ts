@@ -122,7 +122,7 @@ export interface EntityView {
   threshold: { numerator: number; denominator: number }
   validators: Array<{ publicKey: string; account: string; shares: number }>
   pending: { activateAt: number; validators: Array<{ publicKey: string; account: string; shares: number }> } | null
-  params: { proposalExpiry: number; maxBlockTxs: number; maxBlockBytes: number }
+  params: { proposalExpiry: number; maxBlockTxs: number; maxBlockBytes: number; maxOpenProposals: number; openAccounts: number }
 }
 
 /** Errors the API maps to HTTP statuses: the node throws these with a code. */

@@ -30,9 +30,10 @@ export interface TxBatchesInit {
 
 /**
  * Refusals that say the sender should have known better: nonces no pool would take (a gap past
- * the window, one used long ago). A batch of nothing else is useless, not an honest race.
+ * the window), strangers' writes to an entity closed to them. A batch of nothing else is useless,
+ * not an honest race.
  */
-const USELESS: readonly string[] = [ErrorCode.TxNonceGap]
+const USELESS: readonly string[] = [ErrorCode.TxNonceGap, ErrorCode.TxAccountNotAdmitted]
 /**
  * Nonce gaps one batch may hold before the rest of it is not read. An honest node's batch holds
  * one only when this node lags its sender by a whole nonce window; a flood of them costs each node
