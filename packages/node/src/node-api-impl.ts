@@ -140,7 +140,7 @@ export class NodeApiImpl implements NodeApi {
   }
 
   health(): { status: 'ok' | 'syncing' | 'down'; reason?: string } {
-    const { syncer, network, entity } = this.p
+    const { syncer, network } = this.p
     const failure = this.p.server.failure ?? this.p.fatal?.()
     if (failure) return { status: 'down', reason: `stopped: ${failure.message}` }
     if (syncer.syncing) return { status: 'syncing', reason: `at ${this.p.durable().height} of ${syncer.bestHeight}` }

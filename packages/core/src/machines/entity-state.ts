@@ -9,7 +9,7 @@ import { asBytes, asList, asUint, decodeRlp, encodeRlp, encodeUint, type RlpItem
 import { StateTree } from '../state/tree.ts'
 import type { Threshold, Validator, ValidatorCandidate } from '../types/chain.ts'
 import { verifyBlsPossession } from '../crypto/bls.ts'
-import { MAX_BLOCK_BYTES, MAX_BLOCK_TXS, MAX_VALIDATORS } from '../limits.ts'
+import { MAX_VALIDATORS } from '../limits.ts'
 import { strictlyAbove } from '../consensus/weights.ts'
 import {
   decodeThreshold,
@@ -30,96 +30,9 @@ import {
   openProposalsKey,
   proposalKey,
 } from './state-keys.ts'
+import { DEFAULT_PARAMS, type EntityParams, decodeParams, encodeParams } from './entity-params.ts'
 
-export interface EntityParams {
-  /** Blocks after which an undecided proposal expires, unless its creator asked for fewer. */
-  proposalExpiry: number
-  maxBlockTxs: number
-  maxBlockBytes: number
-  /**
-   * Undecided proposals one validator account may have open at once. It bounds what one
-   * validator can make the entity store, and the work of expiring them: at most
-   * validators x maxOpenProposals proposals expire at one height.
-   */
-  maxOpenProposals: number
-  /**
-   * 1: any account may send transactions (accounts are free: any Ed25519 key is one). 0: only
-   * accounts admitted by an accounts.allow proposal, and the validators' own accounts, may. An
-   * entity whose users are known closes itself so that strangers who reach a node cannot fill
-   * its blocks and grow its state for free (review H-6).
-   */
-  openAccounts: number
-}
-
-export const DEFAULT_MAX_OPEN_PROPOSALS = 16
-export const DEFAULT_OPEN_ACCOUNTS = 1
-
-export const DEFAULT_PARAMS: EntityParams = {
-  proposalExpiry: 1000,
-  maxBlockTxs: 1000,
-  maxBlockBytes: 1024 * 1024,
-  maxOpenProposals: DEFAULT_MAX_OPEN_PROPOSALS,
-  openAccounts: DEFAULT_OPEN_ACCOUNTS,
-}
-
-/** What a genesis or a params.set may set each parameter to, inclusive. */
-export const PARAM_RANGES: Readonly<Record<keyof EntityParams, readonly [min: number, max: number]>> = {
-  proposalExpiry: [1, 1_000_000],
-  maxBlockTxs: [1, MAX_BLOCK_TXS],
-  maxBlockBytes: [1024, MAX_BLOCK_BYTES],
-  maxOpenProposals: [1, 100],
-  openAccounts: [0, 1],
-}
-
-export function checkParam(name: keyof EntityParams, value: number): void {
-  const [min, max] = PARAM_RANGES[name]
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new CoreError(ErrorCode.TxBadAction, `${name} must be within ${min}..${max}`, { field: name })
-  }
-}
-
-export function checkParams(p: EntityParams): void {
-  for (const name of Object.keys(PARAM_RANGES) as Array<keyof EntityParams>) checkParam(name, p[name])
-}
-
-/** The three parameters every encoding has. */
-const REQUIRED_PARAMS = ['proposalExpiry', 'maxBlockTxs', 'maxBlockBytes'] as const
-/** Parameters added later, in encoding order, with the default an encoding that leaves them out means. */
-const OPTIONAL_PARAMS = [
-  ['maxOpenProposals', DEFAULT_MAX_OPEN_PROPOSALS],
-  ['openAccounts', DEFAULT_OPEN_ACCOUNTS],
-] as const
-
-/**
- * [proposalExpiry, maxBlockTxs, maxBlockBytes, maxOpenProposals, openAccounts] without its
- * trailing items at their defaults: parameters written before the later ones existed (a genesis,
- * whose hash is the entity id, or the state) keep their bytes and so their hashes, and still
- * decode (to the defaults). An item before a non-default one is written even at its default.
- */
-export function encodeParams(p: EntityParams): RlpItem {
-  let n = OPTIONAL_PARAMS.length
-  while (n > 0 && p[OPTIONAL_PARAMS[n - 1]![0]] === OPTIONAL_PARAMS[n - 1]![1]) n--
-  return [...REQUIRED_PARAMS, ...OPTIONAL_PARAMS.slice(0, n).map(([name]) => name)].map((name) => encodeUint(p[name]))
-}
-
-export function decodeParams(item: RlpItem | undefined, what = 'params'): EntityParams {
-  const f = asList(item, what)
-  const most = REQUIRED_PARAMS.length + OPTIONAL_PARAMS.length
-  if (f.length < REQUIRED_PARAMS.length || f.length > most) {
-    throw new CoreError(ErrorCode.CodecBadField, `${what}: expected ${REQUIRED_PARAMS.length}..${most} items`, { field: what })
-  }
-  const params: EntityParams = { ...DEFAULT_PARAMS }
-  REQUIRED_PARAMS.forEach((name, i) => (params[name] = asUint(f[i], name)))
-  OPTIONAL_PARAMS.forEach(([name, fallback], i) => {
-    const at = REQUIRED_PARAMS.length + i
-    params[name] = at < f.length ? asUint(f[at], name) : fallback
-    // one set of parameters, one encoding: a trailing default is left out, never written
-    if (at === f.length - 1 && params[name] === fallback) {
-      throw new CoreError(ErrorCode.CodecNonCanonical, `${what}: the default ${name} is left out`, { field: what })
-    }
-  })
-  return params
-}
+export * from './entity-params.ts'
 
 export interface EntityProposal {
   id: Bytes
