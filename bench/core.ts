@@ -6,7 +6,7 @@
 // 2. Cost of a state update at 10,000 and at 1,000,000 keys: the ratio shows whether it grows
 //    with the size of the state (it should grow only with the tree's depth, ~log2 of the keys).
 
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
+import { generateKeyPairSync, sign, verify } from 'node:crypto'
 import {
   AccountSigner,
   EntityState,

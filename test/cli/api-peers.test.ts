@@ -14,7 +14,7 @@ import { createLibp2p } from 'libp2p'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { shortId } from '../../packages/cli/src/output.ts'
-import { type Cluster, assertExit, connectedTo, copyHome, removeDir, runCli, runJson, startPair, waitFor } from './helpers.ts'
+import { type Cluster, assertExit, copyHome, removeDir, runCli, runJson, startPair, waitFor } from './helpers.ts'
 
 // a well-formed peer id no node of this test has
 const STRANGER = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'

@@ -1,7 +1,7 @@
 // The validator's double-sign record beside its key: what it accepts and refuses, what survives a
 // reload, and that a torn or damaged file never passes for a good one.
 
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'

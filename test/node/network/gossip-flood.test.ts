@@ -49,7 +49,6 @@ test('a flood of foreign topics leaves the topic map alone, the heap bounded, an
     const oversized = rpcFrame({
       subscriptions: Array.from({ length: MAX_SUBSCRIPTIONS_PER_RPC + 1 }, (_, i) => ({ topic: `/x/${i}`, subscribe: true })),
     })
-    const started = Date.now()
     const writing = attacker.write(stream, (function* () {
       yield oversized
       yield* flood('/evil/', RPCS, TOPICS_PER_RPC)
