@@ -8,7 +8,7 @@
 // Deep nesting is built inside out without recursion, so the generator itself never overflows.
 
 import { RLP } from '@ethereumjs/rlp'
-import type { Bytes } from '../../packages/core/src/bytes.ts'
+import { type Bytes, concat } from '../../packages/core/src/bytes.ts'
 import { type RlpItem, encodeRlp } from '../../packages/core/src/codec/rlp.ts'
 
 export type TreeMutation =
@@ -248,35 +248,25 @@ export function mutateBytes(bytes: Bytes, mutations: ByteMutation[]): Bytes {
         out = out.subarray(0, n === 0 ? 0 : m.at % n)
         break
       case 'extend':
-        out = join(out, m.bytes)
+        out = concat(out, m.bytes)
         break
       case 'insert':
-        out = join(out.subarray(0, m.at % (n + 1)), m.bytes, out.subarray(m.at % (n + 1)))
+        out = concat(out.subarray(0, m.at % (n + 1)), m.bytes, out.subarray(m.at % (n + 1)))
         break
       case 'duplicate': {
         if (n === 0) break
         const start = m.at % n
         const chunk = out.subarray(start, start + m.length)
-        out = join(out.subarray(0, start), chunk, out.subarray(start))
+        out = concat(out.subarray(0, start), chunk, out.subarray(start))
         break
       }
       case 'remove': {
         if (n === 0) break
         const start = m.at % n
-        out = join(out.subarray(0, start), out.subarray(start + m.length))
+        out = concat(out.subarray(0, start), out.subarray(start + m.length))
         break
       }
     }
-  }
-  return out
-}
-
-function join(...parts: Bytes[]): Bytes {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0))
-  let offset = 0
-  for (const p of parts) {
-    out.set(p, offset)
-    offset += p.length
   }
   return out
 }
