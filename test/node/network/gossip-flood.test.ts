@@ -36,14 +36,24 @@ function hostAll(node: Network, entity: string): void {
   for (const topic of Object.values(node.topics(entity))) node.subscribe(topic, () => 'accept', () => {})
 }
 
-test('a flood of foreign topics leaves the topic map alone, the heap bounded, and the peer banned', async () => {
+/** A started node hosting entity `ab`, a raw attacker with a meshsub stream open to it; both stopped after `run`. */
+async function againstNode(run: (victim: Network, attacker: RawPeer, stream: Awaited<ReturnType<RawPeer['open']>>) => Promise<void>): Promise<void> {
   let victim: Network | undefined
   let attacker: RawPeer | undefined
   try {
     victim = await startNode()
     hostAll(victim, 'ab')
     attacker = await RawPeer.start()
-    const stream = await attacker.open(victim.addresses()[0]!, MESHSUB)
+    await run(victim, attacker, await attacker.open(victim.addresses()[0]!, MESHSUB))
+  } finally {
+    await attacker?.stop()
+    await stopAll([victim])
+    await removeHomes()
+  }
+}
+
+test('a flood of foreign topics leaves the topic map alone, the heap bounded, and the peer banned', () =>
+  againstNode(async (victim, attacker, stream) => {
     const before = heapAfterGc()
 
     const oversized = rpcFrame({
@@ -53,11 +63,10 @@ test('a flood of foreign topics leaves the topic map alone, the heap bounded, an
       yield oversized
       yield* flood('/evil/', RPCS, TOPICS_PER_RPC)
     })())
-    const v = victim
     const id = attacker.id
-    const banned = () => v.banned().some((ban) => ban.peerId === id)
+    const banned = () => victim.banned().some((ban) => ban.peerId === id)
     // (without the guard the map grows instead: stop waiting once it shows)
-    const after = await waitFor('the attacker banned', () => banned() || trackedTopics(v) > 100_000, 30_000)
+    const after = await waitFor('the attacker banned', () => banned() || trackedTopics(victim) > 100_000, 30_000)
     const written = await writing
     const growth = heapAfterGc() - before
     console.log(`  foreign flood: ${banned() ? 'banned' : 'not banned'} after ${after} ms, ${written} RPCs of ${TOPICS_PER_RPC} topics taken by the stream, ${trackedTopics(victim)} topics tracked, heap +${(growth / MiB).toFixed(1)} MiB`)
@@ -65,29 +74,17 @@ test('a flood of foreign topics leaves the topic map alone, the heap bounded, an
     assert.ok(trackedTopics(victim) <= 4, `tracked ${trackedTopics(victim)} topics`)
     assert.ok(growth < MAX_HEAP_GROWTH, `heap grew ${(growth / MiB).toFixed(1)} MiB`)
     assert.ok(banned(), 'attacker banned')
-    await waitFor('the attacker disconnected', () => !v.peers().some((p) => p.peerId === id))
-  } finally {
-    await attacker?.stop()
-    await stopAll([victim])
-    await removeHomes()
-  }
-})
+    await waitFor('the attacker disconnected', () => !victim.peers().some((p) => p.peerId === id))
+  }))
 
-test('topics of this network the node does not host are remembered within a cap, then cost a little', async () => {
-  let victim: Network | undefined
-  let attacker: RawPeer | undefined
-  try {
-    victim = await startNode()
-    hostAll(victim, 'ab')
-    attacker = await RawPeer.start()
-    const stream = await attacker.open(victim.addresses()[0]!, MESHSUB)
+test('topics of this network the node does not host are remembered within a cap, then cost a little', () =>
+  againstNode(async (victim, attacker, stream) => {
     const before = heapAfterGc()
     const pubsub = (victim as unknown as { libp2p: P2p }).libp2p.services.pubsub
-    const v = victim
     const id = attacker.id
     // 600 RPCs of 1,000 unhosted topics: 1 point per RPC past the cap, so a ban after about 400
     const writing = attacker.write(stream, flood('/p2pnode/test/cd/txs/', 600, 1000))
-    const bannedAfter = await waitFor('the attacker banned', () => v.banned().some((ban) => ban.peerId === id), 30_000)
+    const bannedAfter = await waitFor('the attacker banned', () => victim.banned().some((ban) => ban.peerId === id), 30_000)
     await writing
     const growth = heapAfterGc() - before
     console.log(`  prefix flood: banned after ${bannedAfter} ms, ${trackedTopics(victim)} topics tracked, heap +${(growth / MiB).toFixed(1)} MiB`)
@@ -95,12 +92,7 @@ test('topics of this network the node does not host are remembered within a cap,
     assert.ok(growth < MAX_HEAP_GROWTH, `heap grew ${(growth / MiB).toFixed(1)} MiB`)
     // a banned peer leaves no memory behind (swept at the next heartbeat)
     await waitFor('the peer forgotten', () => pubsub.unhostedTopics(id) === 0)
-  } finally {
-    await attacker?.stop()
-    await stopAll([victim])
-    await removeHomes()
-  }
-})
+  }))
 
 /** An RPC of one IHAVE listing `ids` empty message ids, encoded by hand (2 bytes per id). */
 function ihaveBomb(ids: number): Uint8Array {
@@ -110,29 +102,17 @@ function ihaveBomb(ids: number): Uint8Array {
   return lengthPrefixed(concat([Uint8Array.of(0x1a), varint(ihave.length), ihave])) // RPC.control
 }
 
-test('control lists are bounded too: an IHAVE of a million ids is refused before decoding and charged', async () => {
-  let victim: Network | undefined
-  let attacker: RawPeer | undefined
-  try {
-    victim = await startNode()
-    hostAll(victim, 'ab')
-    attacker = await RawPeer.start()
-    const stream = await attacker.open(victim.addresses()[0]!, MESHSUB)
+test('control lists are bounded too: an IHAVE of a million ids is refused before decoding and charged', () =>
+  againstNode(async (victim, attacker, stream) => {
     const bomb = ihaveBomb(1_000_000)
-    const v = victim
     const id = attacker.id
     const started = Date.now()
     // 50 points each: the ninth is past the ban (gossipsub 14.1.2 would decode each into about
     // 200 MB of heap and a second of CPU, and never charge anyone)
     void attacker.write(stream, Array.from({ length: 12 }, () => bomb))
-    await waitFor('the attacker banned', () => v.banned().some((ban) => ban.peerId === id), 30_000)
+    await waitFor('the attacker banned', () => victim.banned().some((ban) => ban.peerId === id), 30_000)
     console.log(`  IHAVE bomb: banned after ${Date.now() - started} ms`)
-  } finally {
-    await attacker?.stop()
-    await stopAll([victim])
-    await removeHomes()
-  }
-})
+  }))
 
 test('an honest peer hosting other entities keeps its standing, and joins a topic the node subscribes to later', async () => {
   let node: Network | undefined
