@@ -9,14 +9,13 @@
 
 import { type Bytes, toHex } from '../bytes.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
-import { txHash, txSigningMessage } from '../codec/objects.ts'
-import { SignatureKind } from '../crypto/domain.ts'
-import { addressOf, verifyEd25519 } from '../crypto/ed25519.ts'
+import { txHash } from '../codec/objects.ts'
+import { addressOf } from '../crypto/ed25519.ts'
 import { MAX_TX_BYTES } from '../limits.ts'
 import type { Transaction } from '../types/chain.ts'
 import type { StateReader } from '../machines/entity-state.ts'
 import { checkSender } from '../machines/execute.ts'
-import { type ChainId, checkTransaction } from '../validation/block.ts'
+import { type ChainId, checkTransaction, checkTxSignature } from '../validation/block.ts'
 import type { Candidate } from '../validation/build.ts'
 import { RecentSet } from './recent.ts'
 
@@ -128,10 +127,7 @@ export class Mempool {
       throw new CoreError(ErrorCode.MempoolSenderFull, `account has ${queue.length} transactions waiting`)
     }
     if (this.isFull(encoded.length) && !this.canEvictFor(queue.length)) throw this.full()
-    const domain = { network: tx.network, entity: tx.entity, kind: SignatureKind.Tx }
-    if (!verifyEd25519(tx.sender, domain, txSigningMessage(tx), tx.signature)) {
-      throw new CoreError(ErrorCode.TxBadSignature, 'transaction signature does not verify')
-    }
+    checkTxSignature(tx)
     this.makeRoom(encoded.length, queue.length)
 
     const entry: Entry = { encoded, tx, hash, key, account, seq: this.seq++, admittedAt: height }

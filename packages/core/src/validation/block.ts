@@ -94,12 +94,16 @@ export function checkTransaction(encoded: Bytes, chain: ChainId, verified = fals
   const tx = decodeTx(encoded)
   if (tx.network !== chain.network) fail(ErrorCode.TxWrongNetwork, `transaction of network ${tx.network}`)
   if (!equals(tx.entity, chain.entity)) fail(ErrorCode.TxWrongEntity, 'transaction of another entity')
-  if (verified) return tx
+  if (!verified) checkTxSignature(tx)
+  return tx
+}
+
+/** A decoded transaction's signature, under the tx domain of its network and entity (TX_BAD_SIGNATURE). */
+export function checkTxSignature(tx: Transaction): void {
   const domain = { network: tx.network, entity: tx.entity, kind: SignatureKind.Tx }
   if (!verifyEd25519(tx.sender, domain, txSigningMessage(tx), tx.signature)) {
     fail(ErrorCode.TxBadSignature, 'transaction signature does not verify')
   }
-  return tx
 }
 
 function blockTxError(index: number, err: unknown): never {
