@@ -6,13 +6,13 @@
 import { type Bytes, equals, toHex } from '../bytes.ts'
 import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode } from '../errors.ts'
-import { blockHash, decodeBlock, decodeCommit, encodeBlock, encodeCommit, txsHash } from '../codec/objects.ts'
+import { blockHash, decodeBlock, decodeCommit, encodeBlock, encodeCommit } from '../codec/objects.ts'
 import { encodeRlp, encodeUint } from '../codec/rlp.ts'
 import { StateTree } from '../state/tree.ts'
 import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
 import { ChainStore, type CommittedBlock } from '../storage/chain-store.ts'
 import type { Commit } from '../types/chain.ts'
-import { type ChainId, type ExecutedBlock, type Tip, checkProposer, checkTime, validateBlock } from '../validation/block.ts'
+import { type ChainId, type ExecutedBlock, type Tip, checkProposer, checkTime, decodeBoundBlock, validateBlock } from '../validation/block.ts'
 import { type BuiltBlock, buildBlock } from '../validation/build.ts'
 import { verifyCommit } from '../validation/commit.ts'
 import { type Admitted, Mempool, type MempoolConfig } from '../mempool/mempool.ts'
@@ -162,15 +162,10 @@ export class EntityMachine {
    * most forgeries before any execution) and makes it the new tip.
    */
   applyCommitted(blockBytes: Bytes, commitBytes: Bytes): AppliedBlock {
-    const block = decodeBlock(blockBytes)
+    // the commit and the executed-block cache both go by the header's hash: the body is checked first
+    const { block, hash } = decodeBoundBlock(blockBytes)
     const commit = decodeCommit(commitBytes)
     const state = this.current.state
-    const hash = blockHash(block.header)
-    // The commit and the executed-block cache both go by the header's hash: the body must be the
-    // header's before either is trusted.
-    if (!equals(txsHash(block.txs), block.header.txsHash)) {
-      throw new CoreError(ErrorCode.BlockTxsHashMismatch, 'block transactions do not match its header')
-    }
     const validators = state.validators()
     verifyCommit(commit, { ...this.chain, height: this.current.height + 1, blockHash: hash, validators, threshold: state.threshold() })
     // No clock check: the certificate shows that honest validators checked the time when it was

@@ -6,7 +6,7 @@
 
 import { type Bytes, equals } from '../bytes.ts'
 import { CoreError, ErrorCode, isCoreError } from '../errors.ts'
-import { blockHash, decodeTx, encodeBlock, txHash, txSigningMessage, txsHash } from '../codec/objects.ts'
+import { blockHash, decodeBlock, decodeTx, encodeBlock, txHash, txSigningMessage, txsHash } from '../codec/objects.ts'
 import { SignatureKind } from '../crypto/domain.ts'
 import { verifyEd25519 } from '../crypto/ed25519.ts'
 import type { Block, BlockHeader, Transaction, Validator } from '../types/chain.ts'
@@ -84,6 +84,18 @@ export function checkTime(header: BlockHeader, now: number): void {
   if (header.time > now + MAX_CLOCK_DRIFT_MS) {
     fail(ErrorCode.BlockTimeInFuture, `time ${header.time} is more than ${MAX_CLOCK_DRIFT_MS} ms ahead of ${now}`, { now })
   }
+}
+
+/**
+ * A block decoded, its body checked against its header, and its id. A block's id is its header's
+ * hash, and proposals and commits sign only that: the body must be the header's (txsHash) before
+ * anything is trusted, cached or forwarded under the id, or a peer could pass off other
+ * transactions under a genuine header and signature (BLOCK_TXS_HASH_MISMATCH).
+ */
+export function decodeBoundBlock(bytes: Bytes): { block: Block; hash: Bytes } {
+  const block = decodeBlock(bytes)
+  if (!equals(txsHash(block.txs), block.header.txsHash)) fail(ErrorCode.BlockTxsHashMismatch, 'block transactions do not match its header')
+  return { block, hash: blockHash(block.header) }
 }
 
 /**

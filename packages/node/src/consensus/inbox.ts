@@ -24,9 +24,8 @@ import {
   type Weights,
   ProposerSchedule,
   Step,
-  blockHash,
   computeWeights,
-  decodeBlock,
+  decodeBoundBlock,
   decodeCommit,
   decodeProposal,
   decodeVote,
@@ -36,7 +35,6 @@ import {
   MAX_VOTE_BYTES,
   proposalSigningMessage,
   toHex,
-  txsHash,
   verifyCommitWithCrypto,
   voteSigningMessage,
 } from '@p2pnode/core'
@@ -162,7 +160,7 @@ export class ConsensusInbox {
     if (proposal.block.bytes.length > maxBlockBytes) return reject(`block of ${proposal.block.bytes.length} bytes, limit ${maxBlockBytes}`)
     let hash: Bytes
     try {
-      hash = hashBlock(proposal.block.bytes)
+      hash = decodeBoundBlock(proposal.block.bytes).hash
     } catch {
       return reject('block does not decode or does not match its header')
     }
@@ -216,12 +214,11 @@ export class ConsensusInbox {
     if (this.commits.has(commit.height) || (commit.height === s.height && s.step === Step.Decided)) return ignore()
     let block: ConsensusBlock
     try {
-      const decoded = decodeBlock(blockBytes)
-      if (decoded.header.height !== commit.height) return reject('block and certificate of different heights')
-      if (!equals(txsHash(decoded.txs), decoded.header.txsHash)) return reject('block transactions do not match its header')
-      block = { hash: blockHash(decoded.header), bytes: blockBytes }
+      const decoded = decodeBoundBlock(blockBytes)
+      if (decoded.block.header.height !== commit.height) return reject('block and certificate of different heights')
+      block = { hash: decoded.hash, bytes: blockBytes }
     } catch {
-      return reject('block does not decode')
+      return reject('block does not decode or does not match its header')
     }
     if (!equals(commit.blockHash, block.hash)) return reject('certificate of another block')
     // checked before the verdict, so a forged certificate is never forwarded
@@ -301,14 +298,3 @@ export class ConsensusInbox {
 }
 
 const UNHASHED = new Uint8Array(0)
-
-/**
- * A block's id is its header's hash, and proposals and commits sign only that: the body must be
- * checked against the header (txsHash) before anything is trusted or forwarded, or a peer could
- * pass off other transactions under a genuine header and signature.
- */
-export function hashBlock(bytes: Bytes): Bytes {
-  const block = decodeBlock(bytes)
-  if (!equals(txsHash(block.txs), block.header.txsHash)) throw new Error('block transactions do not match its header')
-  return blockHash(block.header)
-}

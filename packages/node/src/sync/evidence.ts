@@ -4,7 +4,7 @@
 // So the node leaves consensus for sync only on a verified prefix longer than its sync threshold,
 // and a peer that claimed a height it then cannot back with one is a liar (or broken).
 
-import { type Bytes, type Tip, type ChainId, blockHash, decodeBlock, decodeCommit, equals, isCoreError, txsHash, verifyCommit } from '@p2pnode/core'
+import { type Bytes, type Tip, type ChainId, decodeBoundBlock, decodeCommit, equals, isCoreError, verifyCommit } from '@p2pnode/core'
 import type { SyncedBlock } from './protocol.ts'
 
 export interface Evidence {
@@ -48,12 +48,10 @@ interface Expected extends ChainId {
 /** The block's hash when it is proven, else why not. */
 function checkOne(synced: SyncedBlock, expected: Expected): Bytes | string {
   try {
-    const block = decodeBlock(synced.block)
+    const { block, hash } = decodeBoundBlock(synced.block)
     const header = block.header
     if (header.height !== expected.height) return `height ${header.height}, expected ${expected.height}`
     if (!equals(header.parentHash, expected.parent)) return 'does not extend the previous block'
-    if (!equals(txsHash(block.txs), header.txsHash)) return 'transactions do not match the header'
-    const hash = blockHash(header)
     verifyCommit(decodeCommit(synced.commit), { network: expected.network, entity: expected.entity, height: expected.height, blockHash: hash, validators: expected.validators, threshold: expected.threshold })
     return hash
   } catch (err) {
