@@ -21,8 +21,13 @@ export interface NodeConfig {
   api: { host: string; port: number; maxBodyBytes: number; requestsPerSecond: number }
   metrics: { enabled: boolean; host: string; port: number }
   consensus: {
-    /** Target time between blocks: the pause after a commit before the next height starts. */
+    /** Target time between blocks while there is work: the pause after a commit before the next height starts. */
     blockIntervalMs: number
+    /**
+     * Time between blocks while there is none (no transaction ready, no peer at the next height):
+     * heartbeat blocks keep heights passing, slowly. 0 makes blocks back to back, work or not.
+     */
+    emptyBlockIntervalMs: number
     propose: TimeoutConfig
     prevote: TimeoutConfig
     precommit: TimeoutConfig
@@ -48,6 +53,14 @@ export interface NodeConfig {
  */
 export const DEFAULT_KEEP_FRAMES = 100_000
 
+/**
+ * The heartbeat of an idle network (docs/node.md, "Heartbeat blocks"). One second: an idle node
+ * then costs about 1% of a core and tens of MB of disk a day (docs/BENCHMARKS.md), a height still
+ * means "about a second" at worst for expiries, timeouts counted in heights and the sync
+ * threshold, and a stopped validator shows within a second or two. Longer saves little more.
+ */
+export const DEFAULT_EMPTY_BLOCK_INTERVAL_MS = 1_000
+
 export const DEFAULT_CONFIG: NodeConfig = {
   network: 'p2pnode',
   // the network layer's defaults, less the DHT address filter (decided by the node, not the file)
@@ -56,6 +69,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   metrics: { enabled: true, host: DEFAULT_METRICS_HOST, port: DEFAULT_METRICS_PORT },
   consensus: {
     blockIntervalMs: 100,
+    emptyBlockIntervalMs: DEFAULT_EMPTY_BLOCK_INTERVAL_MS,
     ...DEFAULT_TIMEOUTS,
     txBatchMs: 5,
     syncThreshold: 3,
@@ -136,6 +150,7 @@ export function validateConfig(c: NodeConfig): NodeConfig {
   check(typeof c.metrics.enabled === 'boolean', 'metrics.enabled', 'must be true or false')
   checkInt(c.metrics.port, 'metrics.port', 0, 65535)
   checkInt(c.consensus.blockIntervalMs, 'consensus.blockIntervalMs', 0, 600_000)
+  checkInt(c.consensus.emptyBlockIntervalMs, 'consensus.emptyBlockIntervalMs', 0, 3_600_000)
   checkTimeout(c.consensus.propose, 'consensus.propose')
   checkTimeout(c.consensus.prevote, 'consensus.prevote')
   checkTimeout(c.consensus.precommit, 'consensus.precommit')

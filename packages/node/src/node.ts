@@ -155,6 +155,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         publishCommit: (bytes) => publish(topics.commit, bytes),
       },
       blockIntervalMs: config.consensus.blockIntervalMs,
+      emptyBlockIntervalMs: config.consensus.emptyBlockIntervalMs,
       timeouts: config.consensus,
       now: Date.now,
       logger: logger.child({ module: 'consensus' }),

@@ -75,6 +75,17 @@ test('reaps contiguous nonces per sender, in arrival order, within limits', () =
   assert.is(pool.reap(run.tip.state, { maxTxs: 100, maxBytes: one * 2 }).length, 2)
 })
 
+test('work for a block is a transaction at its sender\'s next nonce; a pool of nonce gaps is none', () => {
+  const run = new Runner(chain)
+  const pool = new Mempool(id)
+  assert.not.ok(pool.hasReady(run.tip.state), 'empty')
+  pool.add(add(alice, 2), run.tip.state, 0)
+  pool.add(add(bob, 1), run.tip.state, 0)
+  assert.not.ok(pool.hasReady(run.tip.state), 'only gaps: an idle network keeps its heartbeat')
+  pool.add(add(bob, 0), run.tip.state, 0)
+  assert.ok(pool.hasReady(run.tip.state))
+})
+
 test('caps count and bytes with MEMPOOL_FULL, and evicts from the largest sender for a smaller one', () => {
   const run = new Runner(chain)
   const pool = new Mempool(id, { maxTxs: 5 })

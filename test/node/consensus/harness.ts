@@ -24,6 +24,8 @@ export interface HarnessOptions {
   /** Which of the chain's validators this node is; a follower without. */
   validator?: number
   shares?: number[]
+  /** The heartbeat (pacer.ts); default 0: heights follow each other at once. */
+  emptyBlockIntervalMs?: number
   /** Runs before the loop starts (e.g. to fill the server's open frame). */
   beforeStart?: (server: Server) => void
 }
@@ -48,6 +50,7 @@ export async function startLoop(options: HarnessOptions = {}): Promise<Harness> 
       publishCommit: (b) => published.commits.push(b),
     },
     blockIntervalMs: 0,
+    emptyBlockIntervalMs: options.emptyBlockIntervalMs ?? 0,
     timeouts: SLOW,
     now: Date.now,
     logger: silentLogger(),

@@ -51,6 +51,7 @@ export class EntityMachine {
   private executed = new Map<string, ExecutedBlock>()
   /** Transactions dropped because their execution failed when this node built a block: hash -> code. */
   private readonly rejections = new Map<string, string>()
+  private admittedListener: (() => void) | undefined
 
   private constructor(genesis: Genesis, tip: Tip, kv: KeyValueStore, mempool?: Partial<MempoolConfig>) {
     this.id = genesisId(genesis)
@@ -116,7 +117,18 @@ export class EntityMachine {
   addTransaction(encoded: Bytes): Admitted {
     const admitted = this.mempool.add(encoded, this.current.state, this.current.height)
     this.verified.add(toHex(admitted.hash))
+    this.admittedListener?.()
     return admitted
+  }
+
+  /** Called after each transaction the mempool admits: the consensus loop wakes an idle height. */
+  onAdmitted(listener: (() => void) | undefined): void {
+    this.admittedListener = listener
+  }
+
+  /** Whether the next block would carry a transaction (Mempool.hasReady). */
+  hasWork(): boolean {
+    return this.mempool.hasReady(this.current.state)
   }
 
   private isVerified = (hash: Bytes): boolean => this.verified.has(toHex(hash))

@@ -92,6 +92,18 @@ export class Mempool {
     return this.bySender.get(toHex(account))?.some((e) => e.tx.nonce === nonce) ?? false
   }
 
+  /**
+   * Whether some transaction could go into the next block: one whose nonce is its sender's next.
+   * A pool of only nonce gaps is not work (a hostile client could otherwise hold an idle network
+   * at its full block rate with one gapped transaction per account, until the TTL).
+   */
+  hasReady(state: StateReader): boolean {
+    for (const queue of this.bySender.values()) {
+      if (queue[0]!.tx.nonce === state.nonce(addressOf(queue[0]!.tx.sender))) return true
+    }
+    return false
+  }
+
   wasCommitted(hash: Bytes): boolean {
     return this.committed.has(toHex(hash))
   }

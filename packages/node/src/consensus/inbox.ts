@@ -124,6 +124,11 @@ export class ConsensusInbox {
     return due
   }
 
+  /** Whether verified messages of `height` wait here: some validator has started it. */
+  holds(height: number): boolean {
+    return this.future.some((f) => f.height === height)
+  }
+
   /** Forgets everything: consensus starts afresh (after sync), and must hear everything again. */
   reset(): void {
     this.proposals.clear()

@@ -37,6 +37,7 @@ import type { Logger } from 'pino'
 import { cachingCrypto } from './crypto-cache.ts'
 import { ConsensusInbox, type Judgement, type Verdict } from './inbox.ts'
 import { encodeCommitMessage, encodeEnvelope } from './messages.ts'
+import { HeightPacer } from './pacer.ts'
 
 export type { Verdict } from './inbox.ts'
 
@@ -77,7 +78,10 @@ export interface ConsensusLoopInit {
   /** The signer's record beside its key; every own vote goes there before it is sent (review M-3). */
   signerGuard?: SignerGuard
   host: ConsensusHost
+  /** The pause after a block before the next height starts, when there is work (pacer.ts). */
   blockIntervalMs: number
+  /** The pause when there is none: the heartbeat; 0 makes blocks with or without work. */
+  emptyBlockIntervalMs: number
   timeouts: TimeoutParams
   now: () => number
   logger: Logger
@@ -109,6 +113,7 @@ export class ConsensusLoop {
   private running = false
   private readonly timers = new Set<NodeJS.Timeout>()
   private readonly inbox: ConsensusInbox
+  private readonly pacer: HeightPacer
   private readonly seen = new Map<string, number>()
   private resendTimer: NodeJS.Timeout | undefined
   private progress = { key: '', at: 0 }
@@ -119,6 +124,21 @@ export class ConsensusLoop {
     this.crypto = cachingCrypto(createBlsConsensusCrypto({ network, entity, secretKey: init.signer?.secret }))
     this.engine = createEngine({ network, entity, publicKey: init.signer?.publicKey, crypto: this.crypto, timeouts: init.timeouts })
     this.inbox = new ConsensusInbox({ entity: init.entity, crypto: this.crypto })
+    this.pacer = new HeightPacer({
+      blockIntervalMs: init.blockIntervalMs,
+      emptyBlockIntervalMs: init.emptyBlockIntervalMs,
+      now: init.now,
+      hasWork: () => init.entity.hasWork() || this.inbox.holds(init.entity.tip.height + 1),
+      start: () => {
+        if (this.running) void this.startNextHeight()
+      },
+    })
+    init.entity.onAdmitted(() => this.pacer.wake())
+  }
+
+  /** Waiting for the heartbeat: nothing to put in a block since the last one (pacer.ts). */
+  get idle(): boolean {
+    return this.pacer.idle
   }
 
   get height(): number {
@@ -154,6 +174,8 @@ export class ConsensusLoop {
    */
   private resendIfStuck(): void {
     const s = this.state
+    // between heights there is nothing to send: the height is decided, the next not started
+    if (this.pacer.waiting) return
     const key = `${s.height}/${s.round}/${s.step}`
     const now = this.init.now()
     if (key !== this.progress.key) {
@@ -173,6 +195,7 @@ export class ConsensusLoop {
     // with no height, gossip is ignored (neither forwarded nor kept) until start()
     this.state = initialState()
     clearInterval(this.resendTimer)
+    this.pacer.cancel()
     this.queue.length = 0
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
@@ -229,6 +252,8 @@ export class ConsensusLoop {
     if (judgement.event) {
       onEvent?.(judgement.event)
       this.push(judgement.event)
+    } else if (judgement.verdict === 'accept') {
+      this.pacer.wake() // kept for the next height: a validator has started it
     }
     return judgement.verdict
   }
@@ -363,12 +388,7 @@ export class ConsensusLoop {
       host.publishCommit(encodeCommitMessage(effect.block.bytes, commitBytes))
     }
     this.init.onCommitted?.({ height: effect.height, hash: effect.blockHash, round: effect.commit.round, txHashes: result.txHashes, seenAt, committedAt })
-    const wait = Math.max(0, this.init.blockIntervalMs - (this.init.now() - seenAt))
-    const timer = setTimeout(() => {
-      this.timers.delete(timer)
-      if (this.running) void this.startNextHeight()
-    }, wait)
-    this.timers.add(timer)
+    this.pacer.decided(seenAt)
   }
 }
 
