@@ -89,7 +89,11 @@ export class Victims {
   private static async startOnce(): Promise<Victims> {
     const dir = await mkdtemp(join(tmpdir(), 'p2pnode-attack-'))
     mkdirSync(join(dir, 'logs'), { recursive: true })
-    const { nodes: homes } = await generateTestnet({ out: dir, validators: VALIDATORS, basePort: await freeBasePort(VALIDATORS), config: FAST_CONSENSUS })
+    // Blocks back to back, work or not: each attack is judged by the chain's rate, which at the
+    // heartbeat (one block a second when idle) would be too coarse to show a stall. That a peer
+    // without stake cannot wake an idle network is test/node/consensus/heartbeat.test.ts's.
+    const config = { ...FAST_CONSENSUS, consensus: { ...FAST_CONSENSUS.consensus, emptyBlockIntervalMs: 0 } }
+    const { nodes: homes } = await generateTestnet({ out: dir, validators: VALIDATORS, basePort: await freeBasePort(VALIDATORS), config })
     const nodes: VictimNode[] = await Promise.all(
       homes.map(async (n) => {
         const token = (await readFile(join(n.home, 'api-token'), 'utf8')).trim()

@@ -10,7 +10,7 @@ const LATE = 4
 
 test(`a node started after ${BLOCKS} blocks syncs to the head, then follows consensus`, async () => {
   // a short block interval so that 500 blocks take tens of seconds, not minutes
-  const cluster = await Cluster.start({ validators: 4, followers: 1, deferred: [LATE], config: { consensus: { blockIntervalMs: 20 } } })
+  const cluster = await Cluster.start({ validators: 4, followers: 1, deferred: [LATE], config: { consensus: { blockIntervalMs: 20, emptyBlockIntervalMs: 0 } } })
   try {
     const validators = cluster.nodes.slice(0, 4)
     const started = Date.now()
