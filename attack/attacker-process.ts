@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, readFileSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
 import { createInterface } from 'node:readline'
+import { RUN_SOURCES } from '../test/fixtures/run-sources.ts'
 import type { AttackArgs } from './attacks/context.ts'
 
 const ATTACKER = new URL('./attacker.ts', import.meta.url).pathname
@@ -45,7 +46,7 @@ export class AttackerProcess {
   private readonly exited: Promise<void>
 
   constructor(name: string, args: AttackArgs, logFile: string) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', ATTACKER, name, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.child = spawn(process.execPath, [...RUN_SOURCES, ATTACKER, name, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] })
     running.add(this.child)
     try {
       setPriority(this.child.pid!, Math.min(19, getPriority() + ATTACKER_NICENESS))

@@ -1,4 +1,4 @@
-// An attacker process: `node --import tsx attack/attacker.ts <attack> '<json args>'`.
+// An attacker process: `node --conditions=p2pnode-source --import tsx attack/attacker.ts <attack> '<json args>'`.
 // Built on public npm packages and attack/wire.ts only (docs/protocol.md), nothing from the
 // node's code. It dials its targets, runs one attack until its time is up or it is told to stop
 // (SIGTERM), and reports on stdout, one JSON object a line:

@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Client } from '../packages/node/src/api/client.ts'
 import { type TestnetNode, generateTestnet } from '../packages/node/src/home/testnet.ts'
-import { FAST_CONSENSUS, freeBasePort, waitFor } from '../test/e2e/cluster.ts'
+import { FAST_CONSENSUS, NODE_MAIN, freeBasePort, waitFor } from '../test/e2e/cluster.ts'
 
-const MAIN = new URL('../packages/node/src/main.ts', import.meta.url).pathname
 /** Node processes of this runner, killed when it exits however it exits. */
 const children = new Set<ChildProcess>()
 process.on('exit', () => {
@@ -28,7 +27,7 @@ export interface VictimNode extends TestnetNode {
   process: ChildProcess | undefined
 }
 
-/** A node's API must answer within this of its start (tsx start-up on a loaded machine is slow). */
+/** A node's API must answer within this of its start (start-up on a loaded machine is slow). */
 const API_UP_MS = 120_000
 const STOP_MS = 10_000
 
@@ -119,7 +118,7 @@ export class Victims {
     const node = this.nodes[i]!
     const log = createWriteStream(join(this.dir, 'logs', `${node.name}.log`), { flags: 'a' })
     log.on('error', () => {})
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--home', node.home], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [NODE_MAIN, '--home', node.home], { stdio: ['ignore', 'pipe', 'pipe'] })
     child.stdout!.pipe(log, { end: false })
     child.stderr!.pipe(log, { end: false })
     child.once('close', () => log.end())

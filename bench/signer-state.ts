@@ -1,4 +1,4 @@
-// `node --import tsx bench/signer-state.ts [DIR]`: the cost of SignerState.record(), which the
+// `node --conditions=p2pnode-source --import tsx bench/signer-state.ts [DIR]`: the cost of SignerState.record(), which the
 // consensus loop pays before broadcasting each own vote, beside the machine's own cost of one
 // in-place write + fdatasync of a page in the same directory, the least a durable record can cost
 // (a record is smaller than a page, and the disk writes whole pages). The two are measured in

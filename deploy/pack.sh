@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The release operators install: `npm pack` of packages/core, packages/node and packages/cli, and
-# (with --install) `npm install -g` of the three tarballs into a prefix.
+# The release operators install: a clean build of the three packages (tsc -b into each package's
+# dist/), `npm pack` of packages/core, packages/node and packages/cli, and (with --install)
+# `npm install -g` of the three tarballs into a prefix.
 #
 #   deploy/pack.sh [--out DIR] [--install PREFIX]
 #
@@ -9,7 +10,8 @@
 #
 # The three tarballs go to `npm install -g` in one command: npm places each as a global package
 # and resolves the CLI's and the node's "@p2pnode/core": "*" to the sibling just installed, so
-# nothing named @p2pnode/* is ever fetched from the registry. The other dependencies are fetched
+# nothing named @p2pnode/* is ever fetched from the registry. The tarballs hold the built JavaScript
+# (dist/), not the TypeScript sources: an installed node needs neither tsx nor esbuild. The other dependencies are fetched
 # from the registry at the versions pinned in each package.json (the root lockfile and the root
 # "overrides" do not apply to a global install: packages/node and packages/cli pin
 # @multiformats/dns themselves so that the tree keeps a single @libp2p/interface).
@@ -35,6 +37,13 @@ done
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
+
+# From scratch: an incremental build would leave the output of a deleted source in dist/, and in
+# the release. Needs the development dependencies (npm ci), for tsc.
+for name in "${PACKAGES[@]}"; do rm -rf "$ROOT/packages/$name/dist" "$ROOT/packages/$name/tsconfig.tsbuildinfo"; done
+(cd "$ROOT" && node_modules/.bin/tsc -b)
+echo "built ${PACKAGES[*]} into packages/*/dist"
+
 tarballs=()
 for name in "${PACKAGES[@]}"; do
   # --json names the file npm wrote; parsing it avoids guessing the scoped-name mangling.

@@ -1,5 +1,7 @@
-// `npm test`: type-checks, then runs every uvu test file under test/ (or the folders and patterns
-// given: `npm test -- test/core/codec`), and ends with one line CI reads:
+// `npm test`: builds the packages (tsc -b, incremental: the processes tests start run the built
+// JavaScript, as operators do, so it must never be older than the sources), type-checks the tests,
+// then runs every uvu test file under test/ (or the folders and patterns given:
+// `npm test -- test/core/codec`) with the packages' sources, and ends with one line CI reads:
 // `tests: N passed, N failed`. uvu's own summary can read "Passed: 0" with exit code 0 when a
 // failure cannot be formatted, so failures are counted as total - passed - skipped, never trusted
 // from the exit code alone.
@@ -7,6 +9,7 @@
 import { spawn } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import { RUN_SOURCES } from '../test/fixtures/run-sources.ts'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const TEST_FILE = /\.test\.ts$/
@@ -43,6 +46,14 @@ const targets = args.filter((a) => !a.startsWith('--'))
 let failed = 0
 let passed = 0
 
+// --no-typecheck skips the tests' type-check, never the build: a stale dist/ would be tested.
+process.stdout.write('build: tsc -b\n')
+const build = await run(join(ROOT, 'node_modules/.bin/tsc'), ['-b'], false)
+if (build.code !== 0) {
+  process.stdout.write('build failed\n')
+  failed++
+}
+
 if (!skipTypecheck) {
   process.stdout.write('typecheck: tsc -p tsconfig.tests.json\n')
   const tsc = await run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.tests.json'], false)
@@ -62,7 +73,7 @@ for (const file of files) {
 for (const [group, list] of groups) {
   const pattern = list.map((f) => relative(join(ROOT, group), f).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')
   const dir = statSync(join(ROOT, group)).isDirectory() ? group : '.'
-  const result = await run(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', dir, `^(${pattern})$`], true)
+  const result = await run(process.execPath, [...RUN_SOURCES, 'node_modules/uvu/bin.js', dir, `^(${pattern})$`], true)
   const total = count(result.output, 'Total')
   const ok = count(result.output, 'Passed')
   const skipped = count(result.output, 'Skipped')

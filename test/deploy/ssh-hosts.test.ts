@@ -12,6 +12,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ManifestError, backendKind, parseManifest } from '../../deploy/testnet/manifest.ts'
 import { type PlanStep, sshPlan } from '../../deploy/testnet/plan.ts'
+import { RUN_SOURCES } from '../fixtures/run-sources.ts'
 import { FIREWALL_CHAIN, HOME_MARKER, REMOTE_HOME, REMOTE_STAGE_TEMPLATE, TUNNEL_BASE_PORT, installScript } from '../../deploy/testnet/ssh-hosts.ts'
 
 const ROOT = new URL('../../', import.meta.url).pathname
@@ -156,7 +157,7 @@ test('the end: logs from the journal, every node stopped, the chain removed, the
 })
 
 test('`npm run testnet -- <ssh manifest> --plan` prints the plan and contacts nobody; --plan on a local manifest is a usage error', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'deploy/testnet/run.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+  const run = (...args: string[]) => spawnSync(process.execPath, [...RUN_SOURCES, join(ROOT, 'deploy/testnet/run.ts'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
   const plan = run(EXAMPLE, '--plan')
   assert.is(plan.status, 0, plan.stderr)
   for (const title of ['# pack the release', '# install v0 on a (root@203.0.113.1)', '# fault 4: partition a+b | c+d at 0 s', '# stop and clean up']) assert.ok(plan.stdout.includes(title), `plan shows "${title}"`)

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// The p2pnode command. The sources are TypeScript, run through tsx's loader.
-import { register } from 'tsx/esm/api'
-
-register()
-const { main } = await import('../src/index.ts')
+// The p2pnode command: the JavaScript that tsc built into dist/ (`npm ci` and deploy/pack.sh build
+// it). The package imports itself by name so that its "exports" decide which file that is: dist
+// by default, the TypeScript sources under `--conditions=p2pnode-source` (with tsx, in development).
+const { main } = await import('@p2pnode/cli')
 process.exitCode = await main(process.argv)

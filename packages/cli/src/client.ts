@@ -3,7 +3,7 @@
 // was tried, from which home, and how to start it.
 
 import { Client, ClientError } from '@p2pnode/node/client'
-import { HomeError, loadHome } from '@p2pnode/node/home'
+import { HomeError, loadApiAccess } from '@p2pnode/node/api-access'
 import { ExitCode, fail } from './errors.ts'
 import { type GlobalOptions, configFromEnv, resolveHome } from './options.ts'
 
@@ -13,12 +13,12 @@ export interface Connected {
   url: string
 }
 
-/** Loads the home (or says why not) and makes a Client for its node. */
+/** Reads the home's API address and token (or says why not) and makes a Client for its node. */
 export async function connect(opts: GlobalOptions): Promise<Connected> {
   const home = resolveHome(opts)
   let loaded
   try {
-    loaded = await loadHome(home, configFromEnv())
+    loaded = await loadApiAccess(home, configFromEnv())
   } catch (err) {
     throw homeError(err, home)
   }

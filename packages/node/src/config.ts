@@ -2,8 +2,10 @@
 // is optional in the file; what is missing takes its default. Validation fails at start with a
 // message naming the bad field, never later with a surprise.
 
-import { DEFAULT_TIMEOUTS } from '@p2pnode/core'
-import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUESTS_PER_SECOND } from './api/server.ts'
+// Narrow imports (not the core's index, not the API server): the CLI reads configs without
+// loading BLS, LevelDB or the HTTP framework.
+import { DEFAULT_TIMEOUTS } from '@p2pnode/core/params'
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUESTS_PER_SECOND } from './api/defaults.ts'
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from './metrics/server.ts'
 import { describeValue } from './describe-value.ts'
 import { NETWORK_DEFAULTS, type NetworkConfig } from './network/config.ts'

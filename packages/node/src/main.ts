@@ -1,5 +1,7 @@
 // Runs one node in the foreground from its home, until SIGINT or SIGTERM:
-//   node --import tsx packages/node/src/main.ts --home DIR [--log-level L] [--log-format json|pretty]
+//   node packages/node/dist/main.js --home DIR [--log-level L] [--log-format json|pretty]
+// (built by `npm run build`; from the sources: node --conditions=p2pnode-source --import tsx
+// packages/node/src/main.ts ...)
 // The CLI's `p2pnode start` does the same with more to say; this is what tests and the devnet run.
 
 import './polyfill.ts'

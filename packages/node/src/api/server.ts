@@ -8,6 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { silentLogger } from '../logger.ts'
+import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUESTS_PER_SECOND } from './defaults.ts'
 import type { NodeMetrics } from '../metrics/metrics.ts'
 import { ApiErrorCode, installErrorHandling, sendError } from './errors.ts'
 import type { NodeApi } from './node-api.ts'
@@ -15,12 +16,6 @@ import { RateLimiter } from './rate-limit.ts'
 import { PUBLIC_ROUTES, registerRoutes } from './routes/index.ts'
 import { MAX_KV_PATH_CHARS } from './schemas.ts'
 
-export const DEFAULT_API_HOST = '127.0.0.1'
-/** P2P on 7400 (network/config.ts), the API beside it, metrics on 7402 (metrics/server.ts). */
-export const DEFAULT_API_PORT = 7401
-/** Room for a batch submission of a few thousand ordinary transactions. */
-export const DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
-export const DEFAULT_REQUESTS_PER_SECOND = 1000
 const BEARER = /^Bearer +(\S+) *$/i
 
 export interface ApiServerInit {

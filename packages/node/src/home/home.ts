@@ -11,40 +11,12 @@
 
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, stat } from 'node:fs/promises'
-import { join } from 'node:path'
 import { AccountSigner, type Bytes, type Genesis, ValidatorSigner, fromHex, makeGenesis, toHex } from '@p2pnode/core'
 import { type NodeConfig, type NodeConfigInput, resolveConfig } from '../config.ts'
 import { writeFileAtomic } from './atomic-write.ts'
+import { HomeError, type HomePaths, KEY_MODE_OPEN_BITS, checkedApiToken, exists, homePaths, readHomeConfig, readJson } from './files.ts'
 import { type GenesisJson, genesisFromJson, genesisToJson } from './genesis-json.ts'
 import { listSignerStates } from './signer-state.ts'
-
-export function homePaths(home: string) {
-  return {
-    home,
-    config: join(home, 'config.json'),
-    genesis: join(home, 'genesis.json'),
-    keys: join(home, 'keys'),
-    validatorKey: join(home, 'keys', 'validator.key'),
-    accountKey: join(home, 'keys', 'account.key'),
-    apiToken: join(home, 'api-token'),
-    p2p: join(home, 'p2p'),
-    data: join(home, 'data'),
-    logs: join(home, 'logs'),
-  }
-}
-export type HomePaths = ReturnType<typeof homePaths>
-
-export class HomeError extends Error {
-  override readonly name = 'HomeError'
-  constructor(
-    readonly code: 'HOME_MISSING' | 'HOME_NOT_INITIALIZED' | 'HOME_EXISTS' | 'HOME_BAD_FILE' | 'HOME_KEY_PERMISSIONS',
-    message: string,
-    /** What the operator should do, when it is more specific than the code says. */
-    readonly hint?: string,
-  ) {
-    super(message)
-  }
-}
 
 export interface NodeKeys {
   validatorSeed: Bytes
@@ -67,18 +39,6 @@ export function identityOf(keys: NodeKeys) {
 export function validatorPublicKeyOf(keys: NodeKeys): Bytes {
   return new ValidatorSigner(keys.validatorSeed).publicKey
 }
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Group or other bits on a key file: refused at load, as ssh refuses such a private key. */
-const KEY_MODE_OPEN_BITS = 0o077
 
 async function writeSecret(path: string, content: string): Promise<void> {
   await writeFileAtomic(path, content, { mode: 0o600 })
@@ -130,20 +90,6 @@ export function soloGenesis(network: string, keys: NodeKeys, time: number): Gene
   })
 }
 
-async function readJson(path: string): Promise<unknown> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch {
-    throw new HomeError('HOME_NOT_INITIALIZED', `${path} is missing (run p2pnode init)`)
-  }
-  try {
-    return JSON.parse(text)
-  } catch (err) {
-    throw new HomeError('HOME_BAD_FILE', `${path} is not valid JSON: ${(err as Error).message}`)
-  }
-}
-
 async function readSeed(path: string): Promise<Bytes> {
   let text: string
   try {
@@ -161,31 +107,6 @@ async function readSeed(path: string): Promise<Bytes> {
   return fromHex(text)
 }
 
-export async function readApiToken(home: string): Promise<string> {
-  const path = homePaths(home).apiToken
-  try {
-    return (await readFile(path, 'utf8')).trim()
-  } catch {
-    throw new HomeError('HOME_NOT_INITIALIZED', `${path} is missing (run p2pnode init)`)
-  }
-}
-
-/** Shortest bearer token a node serves with: init writes 64 hex digits (32 random bytes). */
-export const MIN_API_TOKEN_LENGTH = 32
-
-/** The token a node serves with: kept from others like a key, and long enough to guess at (review L-4). */
-async function checkedApiToken(path: string, home: string): Promise<string> {
-  const token = await readApiToken(home)
-  const mode = (await stat(path)).mode & 0o777
-  if ((mode & KEY_MODE_OPEN_BITS) !== 0) {
-    throw new HomeError('HOME_KEY_PERMISSIONS', `${path} has mode 0${mode.toString(8)}: the API token must be open to its owner only (0600 or 0400)`, `chmod 600 ${path}`)
-  }
-  if (token.length < MIN_API_TOKEN_LENGTH) {
-    throw new HomeError('HOME_BAD_FILE', `${path} holds a token of ${token.length} characters; at least ${MIN_API_TOKEN_LENGTH} are needed`)
-  }
-  return token
-}
-
 export interface LoadedHome {
   paths: HomePaths
   config: NodeConfig
@@ -197,9 +118,7 @@ export interface LoadedHome {
 /** Reads and checks a home; `overrides` (environment, flags) win over the config file. */
 export async function loadHome(home: string, ...overrides: NodeConfigInput[]): Promise<LoadedHome> {
   const paths = homePaths(home)
-  if (!(await exists(home))) throw new HomeError('HOME_MISSING', `${home} does not exist (run p2pnode init --home ${home})`)
-  const file = await readJson(paths.config)
-  const config = resolveConfig(file, ...overrides)
+  const config = await readHomeConfig(home, overrides)
   let genesis: Genesis
   try {
     genesis = genesisFromJson((await readJson(paths.genesis)) as GenesisJson)
@@ -211,7 +130,7 @@ export async function loadHome(home: string, ...overrides: NodeConfigInput[]): P
     throw new HomeError('HOME_BAD_FILE', `genesis is for network ${genesis.network}, config says ${config.network}`)
   }
   const keys = { validatorSeed: await readSeed(paths.validatorKey), accountSeed: await readSeed(paths.accountKey) }
-  return { paths, config, genesis, keys, apiToken: await checkedApiToken(paths.apiToken, home) }
+  return { paths, config, genesis, keys, apiToken: await checkedApiToken(home) }
 }
 
 /** The home's libp2p peer id (its node key is made on first use). libp2p's key code loads only when called. */
@@ -225,6 +144,8 @@ export async function multiaddrProblem(text: string, options: { peerId?: boolean
 }
 
 export { syncDir, writeFileAtomic } from './atomic-write.ts'
+export { HomeError, type HomePaths, MIN_API_TOKEN_LENGTH, homePaths, readApiToken } from './files.ts'
+export { type ApiAccess, loadApiAccess } from './api-access.ts'
 export {
   type HighWaterMark,
   SIGNER_STATE_VERSION,
