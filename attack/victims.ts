@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Client } from '../packages/node/src/api/client.ts'
 import { type TestnetNode, generateTestnet } from '../packages/node/src/home/testnet.ts'
+import { NODE_FLAGS } from '../packages/node/src/runtime-flags.ts'
 import { FAST_CONSENSUS, NODE_MAIN, freeBasePort, waitFor } from '../test/e2e/cluster.ts'
 
 /** Node processes of this runner, killed when it exits however it exits. */
@@ -118,7 +119,7 @@ export class Victims {
     const node = this.nodes[i]!
     const log = createWriteStream(join(this.dir, 'logs', `${node.name}.log`), { flags: 'a' })
     log.on('error', () => {})
-    const child = spawn(process.execPath, [NODE_MAIN, '--home', node.home], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...NODE_FLAGS, NODE_MAIN, '--home', node.home], { stdio: ['ignore', 'pipe', 'pipe'] })
     child.stdout!.pipe(log, { end: false })
     child.stderr!.pipe(log, { end: false })
     child.once('close', () => log.end())

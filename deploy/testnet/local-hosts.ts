@@ -13,6 +13,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { promisify } from 'node:util'
+import { NODE_FLAGS } from '../../packages/node/src/runtime-flags.ts'
 import { API_PORT, type Backend, type BackendNode, type NodeSignal } from './backend.ts'
 import type { HostSpec } from './manifest.ts'
 
@@ -185,7 +186,7 @@ export class LocalHosts implements Backend {
   async start(node: BackendNode, onExit: () => void): Promise<void> {
     const name = node.spec.name
     if (this.processes.has(name)) return
-    const argv = ['ip', 'netns', 'exec', this.host(node.host).netns, process.execPath, P2PNODE_BIN, '--home', node.home, 'start', '--api', `${this.host(node.host).apiAddress}:${API_PORT}`]
+    const argv = ['ip', 'netns', 'exec', this.host(node.host).netns, process.execPath, ...NODE_FLAGS, P2PNODE_BIN, '--home', node.home, 'start', '--api', `${this.host(node.host).apiAddress}:${API_PORT}`]
     const log = createWriteStream(node.logFile, { flags: 'a' })
     log.on('error', () => {})
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -9,6 +9,7 @@ import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { NODE_FLAGS } from '../../packages/node/src/runtime-flags.ts'
 import { BIN, type Result, cleanEnv, freeBasePort, initSolo, spawnCli, stopChild, tempDir, waitFor } from './node-helpers.ts'
 
 const RECORDER = new URL('../fixtures/record-modules.mjs', import.meta.url).pathname
@@ -73,6 +74,18 @@ test('--version runs the built CLI and loads no command module at all', async ()
   assert.ok(modules.some((url) => url.includes('/node_modules/commander/')), 'the recorder saw the modules loaded')
   assert.equal(commandModules(modules), ['table'])
   assertLight(modules, '--version')
+})
+
+test('the script itself starts node with the node\'s runtime flags', async () => {
+  const first = (await readFile(BIN, 'utf8')).split('\n')[0]!
+  assert.is(first, `#!/usr/bin/env -S node ${NODE_FLAGS.join(' ')}`)
+  // run as an operator's shell, systemd or Docker runs it: through that line
+  const child = spawn(BIN, ['--version'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  assert.is(code, 0)
+  assert.match(stdout, /^\d+\.\d+\.\d+\n$/)
 })
 
 test('status of a stopped node loads status and the HTTP client only', async () => {

@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { Client } from '../../packages/node/src/api/client.ts'
 import { waitFor as waitWithDeadline } from '../../deploy/testnet/wait.ts'
 import type { NodeConfigInput } from '../../packages/node/src/config.ts'
+import { NODE_FLAGS } from '../../packages/node/src/runtime-flags.ts'
 import { type TestnetNode, generateTestnet } from '../../packages/node/src/home/testnet.ts'
 
 /** The node's foreground entry point, built by tsc (`npm run build`; `npm test` runs it first). */
@@ -119,7 +120,7 @@ export class Cluster {
     const log = createWriteStream(node.logFile, { flags: 'a' })
     // E2E_NODE_ARGS: extra node flags for every node process, e.g. --cpu-prof for profiling
     const extra = process.env['E2E_NODE_ARGS']?.split(' ').filter(Boolean) ?? []
-    const child = spawn(process.execPath, [...extra, NODE_MAIN, '--home', node.home], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...NODE_FLAGS, ...extra, NODE_MAIN, '--home', node.home], { stdio: ['ignore', 'pipe', 'pipe'] })
     // both streams feed one file: neither may end it, the exit does
     child.stdout!.pipe(log, { end: false })
     child.stderr!.pipe(log, { end: false })

@@ -91,14 +91,14 @@ export async function runDevnet(o: DevnetOptions): Promise<number> {
     if (!(await portFree(port))) fail(ExitCode.PortInUse, `port ${port} on 127.0.0.1 is in use (devnet node i uses --base-port + 10 i, + 1, + 2)`, 'stop what holds it (another devnet?), or choose another --base-port')
   }
   await prepareDir(dir)
-  const { generateTestnet } = await import('@p2pnode/node')
+  const { NODE_FLAGS, generateTestnet } = await import('@p2pnode/node')
   const { nodes } = await generateTestnet({ out: dir, validators: o.validators, followers: o.followers, basePort: o.basePort, network: DEVNET_NETWORK, ...(bootstrap ? { bootstrap } : {}) })
   mkdirSync(join(dir, 'logs'), { recursive: true })
 
   const children: ChildProcess[] = nodes.map((n) => {
     const log = createWriteStream(join(dir, 'logs', `${n.name}.log`))
     log.on('error', () => {})
-    const child = spawn(process.execPath, [BIN, '--home', n.home, 'start', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() })
+    const child = spawn(process.execPath, [...NODE_FLAGS, BIN, '--home', n.home, 'start', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'], env: childEnv() })
     child.stdout!.pipe(log, { end: false })
     child.stderr!.pipe(log, { end: false })
     child.once('close', () => log.end())
