@@ -13,6 +13,7 @@ import {
   Server,
   ValidatorSigner,
   equals,
+  timeoutMs,
   toHex,
 } from '@p2pnode/core'
 import type { Logger } from 'pino'
@@ -25,7 +26,7 @@ import { networkConfig } from './network/config.ts'
 import { ConsensusLoop, type CommittedInfo } from './consensus/loop.ts'
 import { TxBatches } from './gossip/tx-batches.ts'
 import type { Verdict } from './gossip/verdicts.ts'
-import { Syncer } from './sync/syncer.ts'
+import { STALLED_AFTER_MS, Syncer } from './sync/syncer.ts'
 import { FollowOrSync } from './sync/follow.ts'
 import { DEFAULT_USELESS_BURST, DEFAULT_USELESS_PER_SECOND, UselessBudget } from './gossip/useless.ts'
 import { serveSync, MAX_SYNC_REQUEST_BYTES } from './sync/protocol.ts'
@@ -178,6 +179,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       server,
       entity,
       threshold: config.consensus.syncThreshold,
+      // an idle network moves its tip once a heartbeat: two missed ones and a round mean stalled
+      stalledAfterMs: Math.max(STALLED_AFTER_MS, 2 * config.consensus.emptyBlockIntervalMs + timeoutMs(config.consensus.propose, 0)),
       logger: logger.child({ module: 'sync' }),
       now: Date.now,
       onApplied: (height, txHashes) => {

@@ -12,6 +12,8 @@ import {
   buildBlock,
   encodeBlock,
   encodeCommit,
+  encodeServerInput,
+  encodeString,
   genesisState,
   proposerIndex,
   type Tip,
@@ -19,7 +21,7 @@ import {
 import { silentLogger } from '../../../packages/node/src/logger.ts'
 import { FollowOrSync } from '../../../packages/node/src/sync/follow.ts'
 import { type SyncedBlock, decodeSyncRequest, encodeBlocks, encodeStatus } from '../../../packages/node/src/sync/protocol.ts'
-import { DISTRUST_BASE_MS, STRIKE_POINTS, Syncer, type SyncNetwork } from '../../../packages/node/src/sync/syncer.ts'
+import { DISTRUST_BASE_MS, STALLED_AFTER_MS, STATUS_FRESH_FOLLOWING_MS, STRIKE_POINTS, Syncer, type SyncNetwork } from '../../../packages/node/src/sync/syncer.ts'
 import { type TestChain, makeChain, seed } from '../../fixtures/chain.ts'
 
 const THRESHOLD = 3
@@ -126,6 +128,40 @@ sync('a peer that claims a far height and serves nothing gets a strike, and its 
   ctx.clock.now += DISTRUST_BASE_MS
   await s.refresh()
   assert.ok(s.behind(), 'heard again after two')
+})
+
+sync('peers are asked their height every 2 s while the tip stands still, every 30 s while it moves', async (ctx) => {
+  const network = new FakeNetwork(new Map([['peer', honest(ctx, 40)]]))
+  const s = syncer(ctx, network)
+  const statuses = () => network.requests.filter((r) => r.type === 'status').length
+  const apply = (h: number) => {
+    const { block, commit } = ctx.blocks[h - 1]!
+    const out = ctx.server.receive(encodeServerInput([[ctx.chain.entity, [encodeString('block'), block, commit]]]))[0]
+    assert.is(out?.type, 'block.committed')
+  }
+  await s.refresh()
+  assert.is(statuses(), 1, 'a node just started asks at once')
+  for (let h = 1; h <= 5; h++) {
+    apply(h)
+    ctx.clock.now += 2_500
+    await s.refresh()
+  }
+  assert.is(statuses(), 1, 'the tip moved every 2.5 s: nobody asked for 12.5 s')
+  ctx.clock.now += STALLED_AFTER_MS
+  await s.refresh()
+  assert.is(statuses(), 2, 'the tip stood still: asked')
+  ctx.clock.now += 2_001
+  await s.refresh()
+  assert.is(statuses(), 3, 'and again 2 s later')
+  apply(6)
+  await s.refresh()
+  ctx.clock.now += 2_001
+  await s.refresh()
+  assert.is(statuses(), 3, 'moving again: not asked')
+  ctx.clock.now += STATUS_FRESH_FOLLOWING_MS
+  apply(7)
+  await s.refresh()
+  assert.is(statuses(), 4, 'but still every 30 s')
 })
 
 sync('blocks whose certificates do not verify are no evidence, and cost a strike', async (ctx) => {

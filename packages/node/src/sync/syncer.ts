@@ -35,6 +35,12 @@ export interface SyncerInit {
   onApplied?: (height: number, txHashes: Uint8Array[]) => void
   /** Deadlines of the three requests (defaults below; tests shorten them). */
   timeouts?: { statusMs: number; probeMs: number; blocksMs: number }
+  /**
+   * A tip that has not moved for this long may be behind (default STALLED_AFTER_MS; the node
+   * gives more when its heartbeat is slower): peers' heights are then asked for every
+   * STATUS_FRESH_MS, and only every STATUS_FRESH_FOLLOWING_MS while it moves.
+   */
+  stalledAfterMs?: number
 }
 
 export const WINDOW = 20
@@ -45,6 +51,14 @@ export const BLOCKS_TIMEOUT_MS = 10_000
 export const PROBE_TIMEOUT_MS = 5_000
 /** A peer's reported height is trusted for this long before it is asked again. */
 const STATUS_FRESH_MS = 2_000
+/**
+ * While the tip keeps moving the node is at the network's head (consensus makes no progress a
+ * height or more behind it), and verified commits from gossip tell peers' heights anyway: a
+ * status request, a new stream per peer, is then made this rarely. Most of an idle node's CPU
+ * went to these requests when they ran every 2 s (docs/BENCHMARKS.md, "Footprint").
+ */
+export const STATUS_FRESH_FOLLOWING_MS = 30_000
+export const STALLED_AFTER_MS = 3_000
 /** The first strike silences a peer's claims this long; each further strike doubles it. */
 export const DISTRUST_BASE_MS = 5_000
 export const DISTRUST_MAX_MS = 30 * 60_000
@@ -81,6 +95,8 @@ interface Strikes {
 
 export class Syncer {
   private readonly heights = new Map<string, { height: number; at: number }>()
+  /** The tip's height when refresh() last saw it change, and when: a node just started has not moved. */
+  private tipSeen = { height: -1, at: -Infinity }
   private readonly strikes = new Map<string, Strikes>()
   private catching: Promise<number> | undefined
 
@@ -116,10 +132,17 @@ export class Syncer {
     return this.strikes.get(peerId)?.count ?? 0
   }
 
-  /** Asks connected peers whose height is stale for their status, in parallel. */
+  /**
+   * Asks connected peers whose height is stale for their status, in parallel: stale after
+   * STATUS_FRESH_MS while this node's tip stands still, STATUS_FRESH_FOLLOWING_MS while it moves.
+   */
   async refresh(): Promise<void> {
     const now = this.init.now()
-    const stale = this.init.network.peers().filter((p) => !this.distrusted(p.peerId) && now - (this.heights.get(p.peerId)?.at ?? 0) > STATUS_FRESH_MS)
+    const tip = this.init.entity.tip.height
+    if (tip !== this.tipSeen.height) this.tipSeen = { height: tip, at: this.tipSeen.height < 0 ? -Infinity : now }
+    const moving = now - this.tipSeen.at < (this.init.stalledAfterMs ?? STALLED_AFTER_MS)
+    const fresh = moving ? STATUS_FRESH_FOLLOWING_MS : STATUS_FRESH_MS
+    const stale = this.init.network.peers().filter((p) => !this.distrusted(p.peerId) && now - (this.heights.get(p.peerId)?.at ?? 0) > fresh)
     await Promise.all(
       stale.map(async ({ peerId }) => {
         try {
