@@ -31,7 +31,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Timeouts for a network on one machine: messages take milliseconds, not seconds. */
 export const FAST_CONSENSUS: NodeConfigInput = {
-  consensus: { propose: { baseMs: 600, deltaMs: 200 }, prevote: { baseMs: 300, deltaMs: 100 }, precommit: { baseMs: 300, deltaMs: 100 } },
+  // and a heartbeat of a second, so that tests waiting for idle heights stay short
+  consensus: { emptyBlockIntervalMs: 1_000, propose: { baseMs: 600, deltaMs: 200 }, prevote: { baseMs: 300, deltaMs: 100 }, precommit: { baseMs: 300, deltaMs: 100 } },
   metrics: { enabled: false },
   log: { level: 'info' },
 }

@@ -56,12 +56,14 @@ export interface NodeConfig {
 export const DEFAULT_KEEP_FRAMES = 100_000
 
 /**
- * The heartbeat of an idle network (docs/node.md, "Heartbeat blocks"). One second: an idle node
- * then costs about 1% of a core and tens of MB of disk a day (docs/BENCHMARKS.md), a height still
- * means "about a second" at worst for expiries, timeouts counted in heights and the sync
- * threshold, and a stopped validator shows within a second or two. Longer saves little more.
+ * The heartbeat of an idle network (docs/node.md, "Heartbeat blocks"). Two seconds: each block
+ * costs every node its votes' BLS checks and a few fsyncs, and at one a second that was most of
+ * an idle node's CPU (docs/BENCHMARKS.md, "Footprint"); at two, heights still pass often enough
+ * for expiries, timeouts counted in heights and the sync threshold to keep a meaning an operator
+ * can reason about, and a stopped validator shows within a couple of heartbeats. Longer saves
+ * less and less: the fixed cost of a connected node (gossipsub's heartbeat, pings) remains.
  */
-export const DEFAULT_EMPTY_BLOCK_INTERVAL_MS = 1_000
+export const DEFAULT_EMPTY_BLOCK_INTERVAL_MS = 2_000
 
 export const DEFAULT_CONFIG: NodeConfig = {
   network: 'p2pnode',
