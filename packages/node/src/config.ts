@@ -43,10 +43,13 @@ export interface NodeConfig {
 
 
 /**
- * Frames a node keeps by default: an hour or more of a busy node's inputs, for looking back at
- * what it received; recovery needs none (its root and state are written with every frame).
+ * Frames a node keeps by default: the last minutes of its inputs (a validator seals three frames
+ * per block: its prevote, its precommit, the commit), for looking back at what it received.
+ * Recovery needs none (its root and state are written with every frame), and each frame repeats
+ * bytes stored elsewhere (the block, the commit, the voted block), so a long log was most of an
+ * idle node's disk: 100,000 frames were 1.7 KB of every empty block's 2.2 KB (docs/BENCHMARKS.md).
  */
-export const DEFAULT_KEEP_FRAMES = 100_000
+export const DEFAULT_KEEP_FRAMES = 1_000
 
 export const DEFAULT_CONFIG: NodeConfig = {
   network: 'p2pnode',
