@@ -96,12 +96,20 @@ export class ChainStore {
 
   /**
    * Writes `ops` (pruneOps of every height below `firstKept` not pruned yet) with the new mark, in
-   * one batch. The mark in memory rises first: from then on readers treat those heights as gone.
+   * one batch. The mark in memory rises first: from then on readers treat those heights as gone
+   * (and it comes back down if the batch fails).
    */
   async prune(ops: BatchOp[], firstKept: number): Promise<void> {
     if (!Number.isSafeInteger(firstKept) || firstKept < this.kept) throw new RangeError(`first kept height ${firstKept} is below ${this.kept}`)
+    const before = this.kept
     this.kept = firstKept
-    await this.store.batch([...ops, { type: 'put', key: firstKeptKey(this.entity), value: encodeRlp(encodeUint(firstKept)) }])
+    try {
+      await this.store.batch([...ops, { type: 'put', key: firstKeptKey(this.entity), value: encodeRlp(encodeUint(firstKept)) }])
+    } catch (err) {
+      // nothing was deleted: the heights are there to serve, and to prune again later
+      this.kept = before
+      throw err
+    }
   }
 
   /**
