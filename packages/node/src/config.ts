@@ -7,6 +7,7 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQ
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from './metrics/server.ts'
 import { describeValue } from './describe-value.ts'
 import { NETWORK_DEFAULTS, type NetworkConfig } from './network/config.ts'
+import { MIN_KEEP_BLOCKS } from './storage/pruner.ts'
 
 export interface TimeoutConfig {
   baseMs: number
@@ -37,6 +38,11 @@ export interface NodeConfig {
     sync: boolean
     /** Frames kept in the log (the newest); 0 keeps all of them (needed to replay from genesis). */
     keepFrames: number
+    /**
+     * Blocks kept with their commits (the newest); 0 keeps all. Older ones are pruned in the
+     * background, and the node serves sync only from the oldest it kept (storage/pruner.ts).
+     */
+    keepBlocks: number
   }
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format: 'json' | 'pretty' }
 }
@@ -64,7 +70,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     syncThreshold: 3,
   },
   mempool: { maxTxs: 20_000, maxBytes: 64 * 1024 * 1024, maxPerSender: 256 },
-  storage: { sync: true, keepFrames: DEFAULT_KEEP_FRAMES },
+  storage: { sync: true, keepFrames: DEFAULT_KEEP_FRAMES, keepBlocks: 0 },
   log: { level: 'info', format: 'json' },
 }
 
@@ -149,6 +155,8 @@ export function validateConfig(c: NodeConfig): NodeConfig {
   checkInt(c.mempool.maxPerSender, 'mempool.maxPerSender', 1, 1_000_000)
   check(typeof c.storage.sync === 'boolean', 'storage.sync', 'must be true or false')
   checkInt(c.storage.keepFrames, 'storage.keepFrames', 0, Number.MAX_SAFE_INTEGER)
+  checkInt(c.storage.keepBlocks, 'storage.keepBlocks', 0, Number.MAX_SAFE_INTEGER)
+  check(c.storage.keepBlocks === 0 || c.storage.keepBlocks >= MIN_KEEP_BLOCKS, 'storage.keepBlocks', `must be 0 (keep all) or at least ${MIN_KEEP_BLOCKS}, got ${c.storage.keepBlocks}`)
   check(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(c.log.level), 'log.level', 'must be one of trace debug info warn error fatal silent')
   check(['json', 'pretty'].includes(c.log.format), 'log.format', 'must be json or pretty')
   return c

@@ -106,6 +106,8 @@ export function backupFailure(err: unknown, home: string): never {
       return fail(ExitCode.NodeRunning, err.message, `stop the node of ${home} first`, 'NODE_RUNNING')
     case 'BACKUP_NOT_EMPTY':
       return fail(ExitCode.Refused, `${err.message}; import restores into an empty chain only`, `p2pnode --home ${home} reset --yes deletes the chain data (keys and config stay)`, err.code)
+    case 'BACKUP_PRUNED':
+      return fail(ExitCode.Refused, err.message, 'export from a node that keeps every block (storage.keepBlocks 0)', err.code)
     case 'BACKUP_WRONG_CHAIN':
       return fail(ExitCode.BadInput, err.message, `import into a home with the same genesis (copy the network's genesis.json into ${home})`, err.code)
     default:
