@@ -2,7 +2,7 @@
 // Four validator processes on this machine (test/e2e/cluster.ts, the homes and main.ts an operator
 // runs, fsync on, no transactions at all) make `--blocks` empty blocks after a warm-up; the growth
 // of each node's data directory (LevelDB: its .log, tables, manifest) and of its keys directory
-// (the signer record) is divided by the blocks made. Then the nodes are stopped and node0's
+// (the signer record) and p2p directory (peer store) is divided by the blocks made. Then the nodes are stopped and node0's
 // database is read table by table (logical bytes: key + value of every live entry), its frames
 // split by input kind, and its directory measured again after a full compaction, which says how
 // much of the growth was LevelDB's own (superseded values and tombstones not yet compacted away).
@@ -73,22 +73,24 @@ const perBlock = (n: number, b: number) => `${(n / b).toFixed(0).padStart(6)} B/
 
 const cluster = await Cluster.start({ validators: 4, config: { log: { level: 'warn' }, ...JSON.parse(values.config) } })
 try {
-  await waitFor('warm-up blocks', async () => Math.min(...(await cluster.heights())) >= warmup, 60_000)
-  const dirs = cluster.nodes.map((n) => ({ data: join(n.home, 'data'), keys: join(n.home, 'keys') }))
-  const before = await Promise.all(dirs.map(async (d) => ({ data: await dirBytes(d.data), keys: await dirBytes(d.keys) })))
+  await waitFor('warm-up blocks', async () => Math.min(...(await cluster.heights())) >= warmup, 60_000 + warmup * 1_000, 500)
+  const dirs = cluster.nodes.map((n) => ({ data: join(n.home, 'data'), keys: join(n.home, 'keys'), p2p: join(n.home, 'p2p') }))
+  const measure = () => Promise.all(dirs.map(async (d) => ({ data: await dirBytes(d.data), keys: await dirBytes(d.keys), p2p: await dirBytes(d.p2p) })))
+  const before = await measure()
   const h0 = await cluster.heights()
   const t0 = Date.now()
   await waitFor(`${blocks} blocks`, async () => Math.min(...(await cluster.heights())) >= h0[0]! + blocks, blocks * 1_000, 500)
   const h1 = await cluster.heights()
   const seconds = (Date.now() - t0) / 1000
-  const after = await Promise.all(dirs.map(async (d) => ({ data: await dirBytes(d.data), keys: await dirBytes(d.keys) })))
+  const after = await measure()
   console.log(`${blocks} empty blocks made in ${seconds.toFixed(0)} s (${((h1[0]! - h0[0]!) / seconds).toFixed(1)} blocks/s), 4 validators, fsync on`)
-  console.log('growth while running (data dir = LevelDB incl. its .log; keys = signer record):')
+  console.log('growth while running (data = LevelDB incl. its .log; keys = signer record; p2p = peer store):')
   cluster.nodes.forEach((n, i) => {
     const made = h1[i]! - h0[i]!
     const data = after[i]!.data - before[i]!.data
     const keys = after[i]!.keys - before[i]!.keys
-    console.log(`  ${n.name}: ${made} blocks, data +${kib(data)} = ${perBlock(data, made)}, keys +${keys} B`)
+    const p2p = after[i]!.p2p - before[i]!.p2p
+    console.log(`  ${n.name}: ${made} blocks, data +${kib(data)} = ${perBlock(data, made)}, keys +${keys} B, p2p +${p2p} B`)
   })
 
   await Promise.all(cluster.nodes.map((_, i) => cluster.kill(i, 'SIGTERM')))
