@@ -98,8 +98,14 @@ export async function refuseWhileRunning(loaded: LoadedHome, what: string): Prom
   }
 }
 
+/** A database in a layout this release does not read (core's STORAGE_SCHEMA_UNSUPPORTED). */
+export function schemaFailure(err: Error, home: string): never {
+  return fail(ExitCode.HomeMissing, `${home}/data: ${err.message}`, `run the release that wrote it, or p2pnode --home ${home} reset --yes and let the node sync the chain again`, 'STORAGE_SCHEMA_UNSUPPORTED')
+}
+
 /** Backup errors as the operator should read them. */
 export function backupFailure(err: unknown, home: string): never {
+  if ((err as { code?: unknown })?.code === 'STORAGE_SCHEMA_UNSUPPORTED') return schemaFailure(err as Error, home)
   if (!(err instanceof BackupError)) throw err
   switch (err.code) {
     case 'DATA_LOCKED':

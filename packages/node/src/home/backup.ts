@@ -26,6 +26,7 @@ import {
   asList,
   asString,
   asUint,
+  checkSchemaVersion,
   decodeRlp,
   encodeRlp,
   encodeServerInput,
@@ -100,6 +101,7 @@ export async function exportChain(home: ChainHome, file: string, onProgress?: Pr
   const tmp = `${file}.partial`
   let out: FileHandle | undefined
   try {
+    await checkSchemaVersion(store)
     const entity = genesisId(home.genesis)
     const chain = new ChainStore(store, entity)
     const head = (await chain.loadHead()) ?? { height: 0, blockHash: entity, stateRoot: genesisState(home.genesis).state.root() }
