@@ -49,6 +49,8 @@ type Behaviour = {
   servesFrom?: number
   /** Blocks below this are answered SYNC_PRUNED (its real range, which may differ from its status). */
   prunedBelow?: number
+  /** After refusing, its status still says it serves from 1 (a liar, not a peer that pruned meanwhile). */
+  keepsClaiming?: boolean
   serve: (from: number, count: number) => SyncedBlock[] | Promise<SyncedBlock[]>
 }
 
@@ -68,7 +70,7 @@ class FakeNetwork implements SyncNetwork {
     if (r.type === 'status') return encodeStatus({ height: peer.claim, headHash: new Uint8Array(32), servesFrom: peer.servesFrom ?? 1 })
     if (r.from < (peer.prunedBelow ?? peer.servesFrom ?? 1)) {
       this.refusals.push({ peerId, from: r.from })
-      peer.servesFrom = peer.prunedBelow // from now on its status says so too
+      if (!peer.keepsClaiming) peer.servesFrom = peer.prunedBelow // from now on its status says so too
       // as the real network hands a remote's refusal to the requester
       throw new NetworkError(NetworkErrorCode.RemoteError, `remote refused the request: ${SYNC_PRUNED}`, { remote: SYNC_PRUNED })
     }
@@ -241,6 +243,19 @@ sync('a peer that pruned after its status said otherwise answers SYNC_PRUNED: no
   assert.ok(network.refusals.every((r) => r.peerId === 'stale'))
   assert.equal(network.penalties, [], 'a refusal is no strike')
   assert.is(s.strikesOf('stale'), 0)
+})
+
+sync('a peer whose status keeps claiming heights it refused is not asked for them again', async (ctx) => {
+  const network = new FakeNetwork(new Map([['claimer', { ...honest(ctx, 40), prunedBelow: 30, keepsClaiming: true }]]))
+  const s = syncer(ctx, network)
+  for (let i = 0; i < 5; i++) {
+    await s.refresh()
+    await s.probe()
+    ctx.clock.now += 3_000
+  }
+  assert.is(network.refusals.length, 1, 'refused once, then believed over its status')
+  assert.equal(s.blockedBy(), { code: 'SYNC_PEERS_PRUNED', need: 1, peersServeFrom: 2 })
+  assert.equal(network.penalties, [])
 })
 
 sync('with only pruned peers ahead, the node says why it cannot sync (status, one log line) and strikes nobody', async (ctx) => {

@@ -125,12 +125,17 @@ export class Syncer {
     return this.catching !== undefined
   }
 
-  /** A height learned elsewhere (a verified commit on gossip, a status answer with its range). */
+  /**
+   * A height learned elsewhere (a verified commit on gossip, a status answer with its range). A
+   * peer's range only rises while it is connected (pruning never brings blocks back), so a status
+   * that says less than the peer's own SYNC_PRUNED answer did is not believed: a peer cannot have
+   * the node ask it, again and again, for heights it then refuses.
+   */
   noteHeight(peerId: string, height: number, servesFrom?: number): void {
     const known = this.heights.get(peerId)
-    const range = servesFrom ?? known?.servesFrom ?? 1
+    const range = Math.max(servesFrom ?? 1, known?.servesFrom ?? 1)
     if (!known || height >= known.height) this.heights.set(peerId, { height, servesFrom: range, at: this.init.now() })
-    else if (servesFrom !== undefined) known.servesFrom = servesFrom
+    else known.servesFrom = range
   }
 
   forget(peerId: string): void {
