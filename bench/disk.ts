@@ -138,6 +138,25 @@ try {
   await db.close()
   const compacted = await dirBytes(dbPath)
   console.log(`node0 data dir: ${kib(stopped)} stopped (${perBlock(stopped, height)}), ${kib(compacted)} after a full compaction (${perBlock(compacted, height)})`)
+
+  // the libp2p peer store (<home>/p2p/peers, datastore-level): what it holds, and how much of
+  // its size is its own log and uncompacted garbage
+  const peersPath = join(dirs[0]!.p2p, 'peers')
+  const peersStopped = await dirBytes(peersPath)
+  const peers = new ClassicLevel<string, Uint8Array>(peersPath, { keyEncoding: 'utf8', valueEncoding: 'view' })
+  await peers.open()
+  const kinds = new Map<string, { entries: number; bytes: number }>()
+  for await (const [key, value] of peers.iterator()) {
+    const kind = key.split('/').slice(0, 2).join('/')
+    const k = kinds.get(kind) ?? { entries: 0, bytes: 0 }
+    k.entries++
+    k.bytes += key.length + value.length
+    kinds.set(kind, k)
+  }
+  await peers.compactRange('', '\uffff')
+  await peers.close()
+  const peersCompacted = await dirBytes(peersPath)
+  console.log(`node0 peer store: ${kib(peersStopped)} stopped, ${kib(peersCompacted)} after a full compaction; live: ${[...kinds].map(([k, v]) => `${k} ${v.entries} entries ${kib(v.bytes)}`).join(', ')}`)
 } finally {
   await cluster.stop()
 }
