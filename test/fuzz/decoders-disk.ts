@@ -16,6 +16,7 @@ import { ChainStore } from '../../packages/core/src/storage/chain-store.ts'
 import type { KeyValueStore } from '../../packages/core/src/storage/interface.ts'
 import { MemoryStore } from '../../packages/core/src/storage/memory.ts'
 import { serverRootKey } from '../../packages/core/src/storage/schema.ts'
+import { checkSchemaVersion } from '../../packages/core/src/storage/schema-version.ts'
 import type { Threshold, Validator } from '../../packages/core/src/types/chain.ts'
 import type { Corpus } from './corpus.ts'
 import { type Decoder, sameBytes } from './decoder.ts'
@@ -171,6 +172,23 @@ export function diskDecoders(c: Corpus): Decoder[] {
       decode: (b) => new ChainStore(storeHolding(b), chain.entity).loadTxLocation(sha256(c.txs[0]!)),
       codeOf: coreCode,
       seeds: [encodeRlp([encodeUint(1), encodeUint(0)]), encodeRlp([encodeUint(300), encodeUint(19999)])],
+    }),
+    decoder({
+      name: 'chain.firstKept',
+      source: 'chain store first-kept (pruning) record (disk)',
+      format: 'rlp',
+      decode: (b) => new ChainStore(storeHolding(b), chain.entity).loadFirstKept(),
+      codeOf: coreCode,
+      reencode: (n: number) => encodeRlp(encodeUint(n)),
+      seeds: [encodeRlp(encodeUint(1)), encodeRlp(encodeUint(601))],
+    }),
+    decoder({
+      name: 'storage.schemaVersion',
+      source: 'the schema version record, read when a node opens its database',
+      format: 'rlp',
+      decode: (b) => checkSchemaVersion(storeHolding(b)),
+      codeOf: coreCode,
+      seeds: [encodeRlp(encodeUint(1))],
     }),
     decoder({
       name: 'signerRecord',

@@ -71,7 +71,8 @@ export async function nodeDecoders(c: Corpus): Promise<Decoder[]> {
   const { chain } = c
   const envelopedVotes = c.votes.map((v, i) => encodeEnvelope(encodeVote(v), i))
   const syncRequests = [encodeSyncRequest({ type: 'status' }), encodeSyncRequest({ type: 'blocks', from: 1, count: 50 })]
-  const status = encodeStatus({ height: 7, headHash: c.blockHash })
+  const status = encodeStatus({ height: 7, headHash: c.blockHash, servesFrom: 1 })
+  const prunedStatus = encodeStatus({ height: 700, headHash: c.blockHash, servesFrom: 601 })
   const blocks = encodeBlocks([{ block: c.block, commit: c.commit }, { block: c.block, commit: c.commit }])
   const genesisJson = utf8(JSON.stringify(genesisToJson(chain.genesis, ['a', 'b'])))
   const nodeKey = privateKeyToProtobuf(await generateKeyPairFromSeed('Ed25519', sha256(utf8('fuzz node key'))))
@@ -140,8 +141,12 @@ export async function nodeDecoders(c: Corpus): Promise<Decoder[]> {
       decode: decodeStatus,
       codeOf: coreCode,
       reencode: encodeStatus,
-      seeds: [status],
-      valid: fc.record({ height: valid.uint, headHash: valid.hash }).map((value) => ({ bytes: encodeStatus(value), value })),
+      seeds: [status, prunedStatus],
+      // a status kept whole (servesFrom 1, two fields) or pruned (2 <= servesFrom <= height)
+      valid: fc
+        .record({ height: valid.uint, headHash: valid.hash, cut: fc.option(valid.uint, { nil: undefined }) })
+        .map(({ height, headHash, cut }) => ({ height, headHash, servesFrom: cut === undefined || height < 2 ? 1 : 2 + (cut % (height - 1)) }))
+        .map((value) => ({ bytes: encodeStatus(value), value })),
     }),
     decoder({
       name: 'sync.blocks',

@@ -82,6 +82,8 @@ export const ErrorCode = {
   StorageCorrupt: 'STORAGE_CORRUPT',
   StorageNotFound: 'STORAGE_NOT_FOUND',
   StorageClosed: 'STORAGE_CLOSED',
+  /** The database was written in a layout (schema version) this release does not read. */
+  StorageSchemaUnsupported: 'STORAGE_SCHEMA_UNSUPPORTED',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]

@@ -9,6 +9,7 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQ
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from './metrics/server.ts'
 import { describeValue } from './describe-value.ts'
 import { NETWORK_DEFAULTS, type NetworkConfig } from './network/config.ts'
+import { MIN_KEEP_BLOCKS } from './storage/pruner.ts'
 
 export interface TimeoutConfig {
   baseMs: number
@@ -44,16 +45,24 @@ export interface NodeConfig {
     sync: boolean
     /** Frames kept in the log (the newest); 0 keeps all of them (needed to replay from genesis). */
     keepFrames: number
+    /**
+     * Blocks kept with their commits (the newest); 0 keeps all. Older ones are pruned in the
+     * background, and the node serves sync only from the oldest it kept (storage/pruner.ts).
+     */
+    keepBlocks: number
   }
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'; format: 'json' | 'pretty' }
 }
 
 
 /**
- * Frames a node keeps by default: an hour or more of a busy node's inputs, for looking back at
- * what it received; recovery needs none (its root and state are written with every frame).
+ * Frames a node keeps by default: the last minutes of its inputs (a validator seals three frames
+ * per block: its prevote, its precommit, the commit), for looking back at what it received.
+ * Recovery needs none (its root and state are written with every frame), and each frame repeats
+ * bytes stored elsewhere (the block, the commit, the voted block), so a long log was most of an
+ * idle node's disk: 100,000 frames were 1.7 KB of every empty block's 2.2 KB (docs/BENCHMARKS.md).
  */
-export const DEFAULT_KEEP_FRAMES = 100_000
+export const DEFAULT_KEEP_FRAMES = 1_000
 
 /**
  * The heartbeat of an idle network (docs/node.md, "Heartbeat blocks"). Two seconds: each block
@@ -79,7 +88,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     syncThreshold: 3,
   },
   mempool: { maxTxs: 20_000, maxBytes: 64 * 1024 * 1024, maxPerSender: 256 },
-  storage: { sync: true, keepFrames: DEFAULT_KEEP_FRAMES },
+  storage: { sync: true, keepFrames: DEFAULT_KEEP_FRAMES, keepBlocks: 0 },
   log: { level: 'info', format: 'json' },
 }
 
@@ -165,6 +174,8 @@ export function validateConfig(c: NodeConfig): NodeConfig {
   checkInt(c.mempool.maxPerSender, 'mempool.maxPerSender', 1, 1_000_000)
   check(typeof c.storage.sync === 'boolean', 'storage.sync', 'must be true or false')
   checkInt(c.storage.keepFrames, 'storage.keepFrames', 0, Number.MAX_SAFE_INTEGER)
+  checkInt(c.storage.keepBlocks, 'storage.keepBlocks', 0, Number.MAX_SAFE_INTEGER)
+  check(c.storage.keepBlocks === 0 || c.storage.keepBlocks >= MIN_KEEP_BLOCKS, 'storage.keepBlocks', `must be 0 (keep all) or at least ${MIN_KEEP_BLOCKS}, got ${c.storage.keepBlocks}`)
   check(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(c.log.level), 'log.level', 'must be one of trace debug info warn error fatal silent')
   check(['json', 'pretty'].includes(c.log.format), 'log.format', 'must be json or pretty')
   return c

@@ -128,6 +128,8 @@ export class NodeApiImpl implements NodeApi {
       round: this.p.consensus.round,
       step: this.p.consensus.step,
       bestPeerHeight: Math.max(syncer.bestHeight, tip.height),
+      servesFrom: entity.chainStore.firstKept,
+      syncBlocked: syncer.blockedBy() ?? null,
       peers: network.peers().length,
       validator: index >= 0,
       validatorIndex: index,
@@ -144,6 +146,8 @@ export class NodeApiImpl implements NodeApi {
     const failure = this.p.server.failure ?? this.p.fatal?.()
     if (failure) return { status: 'down', reason: `stopped: ${failure.message}` }
     if (syncer.syncing) return { status: 'syncing', reason: `at ${this.p.durable().height} of ${syncer.bestHeight}` }
+    const blocked = syncer.blockedBy()
+    if (blocked) return { status: 'down', reason: `behind at ${this.p.durable().height} of ${syncer.bestHeight}, and every peer ahead pruned height ${blocked.need} (they serve from ${blocked.peersServeFrom})` }
     if (network.peers().length === 0 && this.p.durable().state.validators().length > 1) return { status: 'down', reason: 'no peers' }
     return { status: 'ok' }
   }
@@ -196,6 +200,9 @@ export class NodeApiImpl implements NodeApi {
   async block(id: number | string): Promise<BlockView | null> {
     const chain = this.p.entity.chainStore
     const height = typeof id === 'number' ? id : undefined
+    if (height !== undefined && height >= 1 && height < chain.firstKept) {
+      throw new ApiError(410, ApiErrorCode.BlockPruned, `block ${height} was pruned; this node keeps blocks from ${chain.firstKept} (storage.keepBlocks)`)
+    }
     const bytes = height !== undefined ? await chain.loadBlockAt(height) : await chain.loadBlock(fromHex(id as string))
     if (!bytes) return null
     const block = decodeBlock(bytes)
@@ -222,7 +229,8 @@ export class NodeApiImpl implements NodeApi {
   async blocks(from: number, to: number): Promise<BlockView[]> {
     const out: BlockView[] = []
     const last = Math.min(to, this.p.durable().height, from + 99)
-    for (let h = Math.max(1, from); h <= last; h++) {
+    // the pruned part of the range is left out, as heights past the head are
+    for (let h = Math.max(1, from, this.p.entity.chainStore.firstKept); h <= last; h++) {
       const view = await this.block(h)
       if (view) out.push(view)
     }

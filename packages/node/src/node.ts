@@ -35,6 +35,7 @@ import { createMetricsServer } from './metrics/server.ts'
 import { createApiServer } from './api/server.ts'
 import type { NodeEvent } from './api/node-api.ts'
 import { NodeApiImpl } from './node-api-impl.ts'
+import { Pruner } from './storage/pruner.ts'
 
 /** How often the server seals a frame of what arrived (the seed's 100 ms tick). */
 export const FRAME_INTERVAL_MS = 100
@@ -121,6 +122,15 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     // saw height H must find block H.
     let durable: Tip = entity.tip
     let lastBlockTime = entity.tip.time
+    // storage.keepBlocks: old blocks pruned in the background, poked after every block
+    const pruner = new Pruner({
+      chain: entity.chainStore,
+      keepBlocks: config.storage.keepBlocks,
+      headHeight: () => durable.height,
+      logger: logger.child({ module: 'storage' }),
+      now: Date.now,
+    })
+    started.push({ name: 'pruner', stop: () => pruner.stop() })
     const onCommitted = (info: Pick<CommittedInfo, 'height' | 'hash' | 'txHashes'> & Partial<CommittedInfo>) => {
       durable = entity.tip
       const time = entity.tip.time
@@ -133,6 +143,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       lastBlockTime = time
       metrics.mempool(entity.mempool.size, entity.mempool.bytes)
       emit({ type: 'block', height: info.height, hash: toHex(info.hash), txs: info.txHashes.length, time })
+      pruner.poke()
     }
 
     const useless = new UselessBudget({
@@ -247,6 +258,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     })
     await consensus.start()
     follow.start()
+    pruner.poke() // a node given keepBlocks for the first time starts on its backlog at once
     started.push({ name: 'consensus', stop: () => {
       follow.stop()
       consensus.stop()

@@ -68,6 +68,8 @@ export class StandInNode implements NodeApi {
       round: 0,
       step: 'propose',
       bestPeerHeight: head.height,
+      servesFrom: 1,
+      syncBlocked: null,
       peers: 1,
       validator: true,
       validatorIndex: 0,

@@ -1,6 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { NetworkErrorCode } from '../../../packages/node/src/index.ts'
+import { NetworkError, NetworkErrorCode, RequestRefused } from '../../../packages/node/src/index.ts'
 import type { Network } from '../../../packages/node/src/index.ts'
 import { bytes, failure, removeHomes, startNode, stopAll, text } from './helpers.ts'
 
@@ -23,6 +23,8 @@ test('request/response: round trip, size limits both ways, timeout', async () =>
         const ask = text(request)
         if (ask === 'stall') await stalled
         if (ask === 'big') return new Uint8Array(1000)
+        if (ask === 'old') throw new RequestRefused('SYNC_PRUNED', 'pruned')
+        if (ask === 'broken') throw new Error('a bug of ours, with details the remote must not see')
         return bytes(`${ask.toUpperCase()} for ${from}`)
       },
       { maxRequestBytes: MAX_REQUEST },
@@ -41,6 +43,14 @@ test('request/response: round trip, size limits both ways, timeout', async () =>
     assert.is(await failure(client.request(id, protocol, bytes('stall'), { timeoutMs: 300 })), NetworkErrorCode.Timeout)
     const waited = Date.now() - started
     assert.ok(waited >= 290 && waited < 3000, `timeout fired after ${waited} ms`)
+
+    // a refusal reaches the requester with its code; any other handler error only as HANDLER_FAILED
+    const refused = await client.request(id, protocol, bytes('old')).catch((err: unknown) => err)
+    assert.instance(refused, NetworkError)
+    assert.is((refused as NetworkError).code, NetworkErrorCode.RemoteError)
+    assert.is((refused as NetworkError).data['remote'], 'SYNC_PRUNED')
+    const broken = await client.request(id, protocol, bytes('broken')).catch((err: unknown) => err)
+    assert.is((broken as NetworkError).data['remote'], 'HANDLER_FAILED')
 
     // the connection survives all of that
     assert.is(text(await client.request(id, protocol, bytes('again'))), `AGAIN for ${client.peerId}`)

@@ -18,9 +18,10 @@ import {
   proposerIndex,
   type Tip,
 } from '../../../packages/core/src/index.ts'
-import { silentLogger } from '../../../packages/node/src/logger.ts'
+import { createLogger, silentLogger } from '../../../packages/node/src/logger.ts'
+import { NetworkError, NetworkErrorCode } from '../../../packages/node/src/network/errors.ts'
 import { FollowOrSync } from '../../../packages/node/src/sync/follow.ts'
-import { type SyncedBlock, decodeSyncRequest, encodeBlocks, encodeStatus } from '../../../packages/node/src/sync/protocol.ts'
+import { SYNC_PRUNED, type SyncedBlock, decodeSyncRequest, encodeBlocks, encodeStatus } from '../../../packages/node/src/sync/protocol.ts'
 import { DISTRUST_BASE_MS, STALLED_AFTER_MS, STATUS_FRESH_FOLLOWING_MS, STRIKE_POINTS, Syncer, type SyncNetwork } from '../../../packages/node/src/sync/syncer.ts'
 import { type TestChain, makeChain, seed } from '../../fixtures/chain.ts'
 
@@ -44,11 +45,22 @@ function honestChain(chain: TestChain, count: number): SyncedBlock[] {
 /** Three big-endian bytes of a length. */
 const be3 = (n: number) => [(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]
 
-type Behaviour = { claim: number; serve: (from: number, count: number) => SyncedBlock[] | Promise<SyncedBlock[]> }
+type Behaviour = {
+  claim: number
+  /** What its status says it serves from (1 when absent). */
+  servesFrom?: number
+  /** Blocks below this are answered SYNC_PRUNED (its real range, which may differ from its status). */
+  prunedBelow?: number
+  /** After refusing, its status still says it serves from 1 (a liar, not a peer that pruned meanwhile). */
+  keepsClaiming?: boolean
+  serve: (from: number, count: number) => SyncedBlock[] | Promise<SyncedBlock[]>
+}
 
 class FakeNetwork implements SyncNetwork {
   readonly penalties: Array<{ peerId: string; reason: string; points: number }> = []
   readonly requests: Array<{ peerId: string; type: string; from?: number }> = []
+  /** Blocks requests answered SYNC_PRUNED. */
+  readonly refusals: Array<{ peerId: string; from: number }> = []
   constructor(readonly peersBy: Map<string, Behaviour>) {}
   peers() {
     return [...this.peersBy.keys()].map((peerId) => ({ peerId }))
@@ -57,7 +69,13 @@ class FakeNetwork implements SyncNetwork {
     const peer = this.peersBy.get(peerId)!
     const r = decodeSyncRequest(data)
     this.requests.push({ peerId, type: r.type, ...(r.type === 'blocks' ? { from: r.from } : {}) })
-    if (r.type === 'status') return encodeStatus({ height: peer.claim, headHash: new Uint8Array(32) })
+    if (r.type === 'status') return encodeStatus({ height: peer.claim, headHash: new Uint8Array(32), servesFrom: peer.servesFrom ?? 1 })
+    if (r.from < (peer.prunedBelow ?? peer.servesFrom ?? 1)) {
+      this.refusals.push({ peerId, from: r.from })
+      if (!peer.keepsClaiming) peer.servesFrom = peer.prunedBelow // from now on its status says so too
+      // as the real network hands a remote's refusal to the requester
+      throw new NetworkError(NetworkErrorCode.RemoteError, `remote refused the request: ${SYNC_PRUNED}`, { remote: SYNC_PRUNED })
+    }
     // as the real network does: no answer within the deadline is an error
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), options.timeoutMs)))
@@ -227,6 +245,85 @@ sync('with only a liar connected, the follow-or-sync switch never stops consensu
   assert.is(stops, 0)
   assert.ok(network.penalties.some((p) => p.peerId === 'liar'))
   assert.ok(network.penalties.some((p) => p.peerId === 'slowpoke'))
+})
+
+// ---- peers that pruned old blocks (storage.keepBlocks)
+
+sync('a fresh node gets the old blocks from the peer that kept them, and asks the pruned one only for what it serves', async (ctx) => {
+  const network = new FakeNetwork(new Map([['pruned', { ...honest(ctx, 40), servesFrom: 30 }], ['archive', honest(ctx, 40)]]))
+  const s = syncer(ctx, network)
+  await s.refresh()
+  assert.is(s.blockedBy(), undefined, 'one peer ahead serves height 1')
+  const probe = await s.probe()
+  assert.is(probe.kind, 'behind')
+  assert.is(probe.kind === 'behind' ? probe.peerId : '', 'archive', 'the probe asks the peer that has height 1')
+  assert.is(await s.catchUp(probe.kind === 'behind' ? probe : undefined), 40)
+  assert.is(ctx.server.entity(ctx.chain.entity)!.tip.height, 40)
+  assert.equal(network.refusals, [], 'the pruned peer was never asked for what it said it lacks')
+  assert.ok(network.requests.filter((r) => r.peerId === 'pruned' && r.type === 'blocks').every((r) => r.from! >= 30))
+  assert.equal(network.penalties, [])
+  assert.is(s.strikesOf('pruned'), 0)
+})
+
+sync('a peer that pruned after its status said otherwise answers SYNC_PRUNED: no strike, its range corrected, another serves', async (ctx) => {
+  // its status says it serves everything (it answered before its pruner ran); in this order, the
+  // first window after the probe's is asked of it whichever peer the probe picked
+  const network = new FakeNetwork(new Map([['archive', honest(ctx, 40)], ['stale', { ...honest(ctx, 40), prunedBelow: 30 }]]))
+  const s = syncer(ctx, network)
+  await s.refresh()
+  const follow = new FollowOrSync({ syncer: s, consensus: { start: async () => {}, stop: () => {}, takeCommitted: () => {} }, tipHeight: () => 0, intervalMs: 1_000_000, logger: silentLogger() })
+  // the probe picks one of the two at random; a refused probe proves nothing, so check again
+  for (let i = 0; i < 4 && ctx.server.entity(ctx.chain.entity)!.tip.height < 40; i++) await follow.check()
+  assert.is(ctx.server.entity(ctx.chain.entity)!.tip.height, 40)
+  assert.ok(network.refusals.length >= 1, 'the stale peer was asked below its real range at least once')
+  assert.ok(network.refusals.every((r) => r.peerId === 'stale'))
+  assert.equal(network.penalties, [], 'a refusal is no strike')
+  assert.is(s.strikesOf('stale'), 0)
+})
+
+sync('a peer whose status keeps claiming heights it refused is not asked for them again', async (ctx) => {
+  const network = new FakeNetwork(new Map([['claimer', { ...honest(ctx, 40), prunedBelow: 30, keepsClaiming: true }]]))
+  const s = syncer(ctx, network)
+  for (let i = 0; i < 5; i++) {
+    await s.refresh()
+    await s.probe()
+    ctx.clock.now += 3_000
+  }
+  assert.is(network.refusals.length, 1, 'refused once, then believed over its status')
+  assert.equal(s.blockedBy(), { code: 'SYNC_PEERS_PRUNED', need: 1, peersServeFrom: 2 })
+  assert.equal(network.penalties, [])
+})
+
+sync('with only pruned peers ahead, the node says why it cannot sync (status, one log line) and strikes nobody', async (ctx) => {
+  const lines: Array<Record<string, unknown>> = []
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(JSON.parse(line)) } })
+  const network = new FakeNetwork(new Map([['pruned-a', { ...honest(ctx, 40), servesFrom: 30 }], ['pruned-b', { ...honest(ctx, 38), servesFrom: 25 }]]))
+  const entity = ctx.server.entity(ctx.chain.entity)!
+  const s = new Syncer({ protocol: '/sync', network, server: ctx.server, entity, threshold: THRESHOLD, logger, now: () => ctx.clock.now, timeouts: FAST })
+  let stops = 0
+  const follow = new FollowOrSync({ syncer: s, consensus: { start: async () => {}, stop: () => stops++, takeCommitted: () => {} }, tipHeight: () => 0, intervalMs: 1_000_000, logger })
+  for (let i = 0; i < 5; i++) {
+    await follow.check()
+    ctx.clock.now += 3_000
+  }
+  assert.equal(s.blockedBy(), { code: 'SYNC_PEERS_PRUNED', need: 1, peersServeFrom: 25 })
+  assert.is(stops, 0, 'consensus keeps running')
+  assert.equal(network.penalties, [])
+  assert.is(network.requests.filter((r) => r.type === 'blocks').length, 0, 'nobody is asked for blocks it said it lacks')
+  const said = lines.filter((l) => l['code'] === 'SYNC_PEERS_PRUNED')
+  assert.is(said.length, 1, 'said once, not every check')
+  assert.is(said[0]!['level'], 40, 'as a warning')
+  assert.is(said[0]!['peersServeFrom'], 25)
+
+  // a peer that kept the blocks turns up: the node is no longer blocked and catches up
+  network.peersBy.set('archive', honest(ctx, 40))
+  ctx.clock.now += 3_000
+  await s.refresh()
+  assert.is(s.blockedBy(), undefined)
+  const probe = await s.probe()
+  assert.is(probe.kind, 'behind')
+  assert.is(await s.catchUp(probe.kind === 'behind' ? probe : undefined), 40)
+  assert.equal(network.penalties, [])
 })
 
 sync.run()

@@ -98,14 +98,22 @@ export async function refuseWhileRunning(loaded: LoadedHome, what: string): Prom
   }
 }
 
+/** A database in a layout this release does not read (core's STORAGE_SCHEMA_UNSUPPORTED). */
+export function schemaFailure(err: Error, home: string): never {
+  return fail(ExitCode.HomeMissing, `${home}/data: ${err.message}`, `run the release that wrote it, or p2pnode --home ${home} reset --yes and let the node sync the chain again`, 'STORAGE_SCHEMA_UNSUPPORTED')
+}
+
 /** Backup errors as the operator should read them. */
 export function backupFailure(err: unknown, home: string): never {
+  if ((err as { code?: unknown })?.code === 'STORAGE_SCHEMA_UNSUPPORTED') return schemaFailure(err as Error, home)
   if (!(err instanceof BackupError)) throw err
   switch (err.code) {
     case 'DATA_LOCKED':
       return fail(ExitCode.NodeRunning, err.message, `stop the node of ${home} first`, 'NODE_RUNNING')
     case 'BACKUP_NOT_EMPTY':
       return fail(ExitCode.Refused, `${err.message}; import restores into an empty chain only`, `p2pnode --home ${home} reset --yes deletes the chain data (keys and config stay)`, err.code)
+    case 'BACKUP_PRUNED':
+      return fail(ExitCode.Refused, err.message, 'export from a node that keeps every block (storage.keepBlocks 0)', err.code)
     case 'BACKUP_WRONG_CHAIN':
       return fail(ExitCode.BadInput, err.message, `import into a home with the same genesis (copy the network's genesis.json into ${home})`, err.code)
     default:

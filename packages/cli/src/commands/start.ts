@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { NodeConfig } from '@p2pnode/node/config'
 import { BackupError, SignerStateError } from '@p2pnode/node/home'
 import { UNSAFE_RESET_SIGNER_FLAG } from '../options.ts'
-import { ExitCode, addConfigFlags, configFromFlags, fail, globals, openHome, overrides } from './node-common.ts'
+import { ExitCode, addConfigFlags, configFromFlags, fail, globals, openHome, overrides, schemaFailure } from './node-common.ts'
 import { checkSignerStateAtStart, signerStateFailure } from './signer-record.ts'
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
@@ -105,6 +105,7 @@ function startFailure(err: unknown, config: NodeConfig, home: string): Error {
     )
   }
   if (err instanceof SignerStateError) return signerStateFailure(err, home)
+  if ((err as { code?: unknown })?.code === 'STORAGE_SCHEMA_UNSUPPORTED') return schemaFailure(err as Error, home)
   const cause = (err as { cause?: { code?: string } })?.cause
   if (cause?.code === 'LEVEL_LOCKED' || err instanceof BackupError) {
     return fail(ExitCode.NodeRunning, `the chain data of ${home} is in use by another process: a node of this home is already running`, `p2pnode --home ${home} status shows it`, 'NODE_RUNNING')

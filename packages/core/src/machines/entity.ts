@@ -53,11 +53,11 @@ export class EntityMachine {
   private readonly rejections = new Map<string, string>()
   private admittedListener: (() => void) | undefined
 
-  private constructor(genesis: Genesis, tip: Tip, kv: KeyValueStore, mempool?: Partial<MempoolConfig>) {
+  private constructor(genesis: Genesis, tip: Tip, store: ChainStore, mempool?: Partial<MempoolConfig>) {
     this.id = genesisId(genesis)
     this.chain = { network: genesis.network, entity: this.id }
     this.current = tip
-    this.store = new ChainStore(kv, this.id)
+    this.store = store
     this.mempool = new Mempool(this.chain, mempool)
   }
 
@@ -73,11 +73,12 @@ export class EntityMachine {
   ): Promise<{ entity: EntityMachine; ops: BatchOp[] }> {
     const id = genesisId(genesis)
     const store = new ChainStore(kv, id)
+    await store.loadFirstKept()
     const head = await store.loadHead()
     if (head === undefined) {
       const { state, writes } = genesisState(genesis)
       const tip: Tip = { height: 0, hash: id, time: genesis.time, state }
-      return { entity: new EntityMachine(genesis, tip, kv, mempool), ops: store.genesisOps(state.root(), writes) }
+      return { entity: new EntityMachine(genesis, tip, store, mempool), ops: store.genesisOps(state.root(), writes) }
     }
     const entries: Array<[Bytes, Bytes]> = []
     for await (const entry of store.iterateState()) entries.push(entry)
@@ -92,7 +93,7 @@ export class EntityMachine {
       time = decodeBlock(block).header.time
     }
     const tip: Tip = { height: head.height, hash: head.blockHash, time, state }
-    return { entity: new EntityMachine(genesis, tip, kv, mempool), ops: [] }
+    return { entity: new EntityMachine(genesis, tip, store, mempool), ops: [] }
   }
 
   get tip(): Tip {

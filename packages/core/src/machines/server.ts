@@ -14,6 +14,7 @@ import { type ServerFrame, decodeVote, encodeFrame, encodeTx } from '../codec/ob
 import { MAX_FRAME_BYTES, MAX_SERVER_INPUT_BYTES } from '../limits.ts'
 import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
 import { frameHeightKey, frameKey, prefixRange, serverRootKey } from '../storage/schema.ts'
+import { checkSchemaVersion } from '../storage/schema-version.ts'
 import { deleteFramesBelow, mempoolKey, votedBlockKey } from './server-store.ts'
 import type { Transaction, Vote, VoteStep } from '../types/chain.ts'
 import { EntityMachine } from './entity.ts'
@@ -99,6 +100,7 @@ export class Server {
   /** Opens the server over `store`: restored exactly from its root if it has one, else fresh. */
   static async open(options: ServerOptions): Promise<Server> {
     const server = new Server(options)
+    await checkSchemaVersion(options.store)
     for (const genesis of options.entities) {
       const { entity, ops } = await EntityMachine.open(genesis, options.store, options.mempool)
       server.machines.set(toHex(entity.id), { kind: 'entity', m: entity })

@@ -11,6 +11,7 @@ import type { BatchOp, KeyValueStore } from './interface.ts'
 import {
   blockKey,
   commitKey,
+  firstKeptKey,
   headKey,
   heightKey,
   STATE_KEY_OFFSET,
@@ -19,7 +20,7 @@ import {
   txIndexKey,
 } from './schema.ts'
 
-/** Head, height index and tx index records are a few dozen bytes; anything larger is corrupt. */
+/** Head, height index, tx index and first-kept records are a few dozen bytes; anything larger is corrupt. */
 const MAX_INDEX_RECORD_BYTES = 128
 
 export interface CommittedBlock {
@@ -50,11 +51,65 @@ export interface TxLocation {
 }
 
 export class ChainStore {
+  private kept = 1
+
   constructor(
     private readonly store: KeyValueStore,
     readonly entity: Bytes,
   ) {
     headKey(entity) // throws now, not at the first save, if the entity id has the wrong length
+  }
+
+  /**
+   * The lowest height whose block and commit are stored: 1 until blocks were pruned. Held in
+   * memory (loadFirstKept reads it from disk) and raised by prune() before its deletions are
+   * written, so a reader that checks it never mistakes a pruned block for a damaged database.
+   */
+  get firstKept(): number {
+    return this.kept
+  }
+
+  async loadFirstKept(): Promise<number> {
+    const bytes = await this.store.get(firstKeptKey(this.entity))
+    if (bytes !== undefined) {
+      const height = decodeRecord(bytes, 'first-kept', (item) => asUint(item, 'firstKept'))
+      if (height < 1) throw new CoreError(ErrorCode.StorageCorrupt, 'first-kept record below height 1', { height })
+      this.kept = height
+    }
+    return this.kept
+  }
+
+  /**
+   * The operations that delete height `height`'s block, height index, commit and the tx index
+   * entries of its transactions (the caller decoded the block for their hashes). The state, the
+   * head and every other height stay.
+   */
+  pruneOps(height: number, blockHash: Bytes, txHashes: Bytes[]): BatchOp[] {
+    const e = this.entity
+    return [
+      { type: 'del', key: blockKey(e, blockHash) },
+      { type: 'del', key: heightKey(e, height) },
+      { type: 'del', key: commitKey(e, height) },
+      ...txHashes.map((txHash): BatchOp => ({ type: 'del', key: txIndexKey(e, txHash) })),
+    ]
+  }
+
+  /**
+   * Writes `ops` (pruneOps of every height below `firstKept` not pruned yet) with the new mark, in
+   * one batch. The mark in memory rises first: from then on readers treat those heights as gone
+   * (and it comes back down if the batch fails).
+   */
+  async prune(ops: BatchOp[], firstKept: number): Promise<void> {
+    if (!Number.isSafeInteger(firstKept) || firstKept < this.kept) throw new RangeError(`first kept height ${firstKept} is below ${this.kept}`)
+    const before = this.kept
+    this.kept = firstKept
+    try {
+      await this.store.batch([...ops, { type: 'put', key: firstKeptKey(this.entity), value: encodeRlp(encodeUint(firstKept)) }])
+    } catch (err) {
+      // nothing was deleted: the heights are there to serve, and to prune again later
+      this.kept = before
+      throw err
+    }
   }
 
   /**
@@ -130,6 +185,8 @@ export class ChainStore {
     if (blockHash === undefined) return undefined
     const block = await this.loadBlock(blockHash)
     if (block === undefined) {
+      // pruned between the two reads
+      if (height < this.kept) return undefined
       // saveBlock writes both in one batch, so an index without its block is damage.
       throw new CoreError(ErrorCode.StorageCorrupt, `height ${height} indexes a block that is missing`, { height })
     }

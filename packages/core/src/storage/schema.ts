@@ -15,9 +15,12 @@
 // | 0x09   | tx index              | 0x09 | entity(32) | txHash(32)        | RLP [height, indexInBlock]     |
 // | 0x0a   | metadata              | 0x0a | utf8 name                      | value                          |
 //
-// Prefixes are never reused: a table that goes away keeps its byte.
+// Prefixes are never reused: a table that goes away keeps its byte. Metadata names in use:
+// `schema-version` (RLP uint, SCHEMA_VERSION; schema-version.ts), `first-kept/<entity hex>` (RLP
+// uint: the lowest height whose block and commit are still stored; absent = 1, nothing pruned),
+// `mempool/<entity hex>/<tx hash hex>` and `voted/<entity hex>/<block hash hex>` (server-store.ts).
 
-import { type Bytes, concat, u64, utf8 } from '../bytes.ts'
+import { type Bytes, concat, toHex, u64, utf8 } from '../bytes.ts'
 import { HASH_LENGTH } from '../hash.ts'
 
 export const PREFIX_BLOCK = 0x01
@@ -98,6 +101,22 @@ export function txIndexKey(entity: Bytes, txHash: Bytes): Bytes {
 
 export function metaKey(name: string): Bytes {
   return key(PREFIX_META, utf8(name))
+}
+
+/**
+ * The layout version of the database. Version 1 is the table above; pruning (the first-kept mark)
+ * needs no new version, because a missing mark reads as "nothing pruned". A change that an older
+ * release would misread bumps it, and a release refuses a database of a version it does not know.
+ */
+export const SCHEMA_VERSION = 1
+
+export function schemaVersionKey(): Bytes {
+  return metaKey('schema-version')
+}
+
+/** The lowest height of `entity` whose block and commit are stored (blocks below were pruned). */
+export function firstKeptKey(entity: Bytes): Bytes {
+  return metaKey(`first-kept/${toHex(id(entity, 'entity'))}`)
 }
 
 /**

@@ -102,7 +102,7 @@ export class Client {
     await this.request('DELETE', `/bans/${encodeURIComponent(peerId)}`)
   }
 
-  /** By height or hash; null when the node has no such block. */
+  /** By height or hash; null when the node has no such block; ClientError 410 BLOCK_PRUNED for a pruned height. */
   async block(id: number | string): Promise<BlockView | null> {
     try {
       return await this.request<BlockView>('GET', `/blocks/${encodeURIComponent(String(id))}`)

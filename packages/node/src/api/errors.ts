@@ -12,6 +12,8 @@ export const ApiErrorCode = {
   Unauthorized: 'UNAUTHORIZED',
   NotFound: 'NOT_FOUND',
   BlockNotFound: 'BLOCK_NOT_FOUND',
+  /** A block below the node's first kept height (storage.keepBlocks pruned it): 410. */
+  BlockPruned: 'BLOCK_PRUNED',
   /** A string that passes the peer id pattern but does not decode as one. */
   BadPeerId: 'BAD_PEER_ID',
   CannotBanSelf: 'CANNOT_BAN_SELF',

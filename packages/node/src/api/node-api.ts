@@ -21,6 +21,16 @@ export interface StatusView {
   step: 'propose' | 'prevote' | 'precommit' | 'decided'
   /** Height of the best peer seen, when known. */
   bestPeerHeight: number
+  /**
+   * The lowest height whose block this node still has and serves to syncing peers: 1 unless it
+   * pruned older blocks (storage.keepBlocks).
+   */
+  servesFrom: number
+  /**
+   * Why the node cannot catch up, when it is behind and cannot: every peer ahead pruned the
+   * height it needs next (code SYNC_PEERS_PRUNED). null otherwise.
+   */
+  syncBlocked: { code: 'SYNC_PEERS_PRUNED'; need: number; peersServeFrom: number } | null
   peers: number
   validator: boolean
   /** This node's index in the current validator set, -1 for a follower. */
@@ -129,7 +139,7 @@ export interface EntityView {
 export class ApiError extends Error {
   override readonly name = 'ApiError'
   constructor(
-    readonly status: 400 | 401 | 404 | 409 | 413 | 429 | 503,
+    readonly status: 400 | 401 | 404 | 409 | 410 | 413 | 429 | 503,
     readonly code: string,
     message: string,
   ) {

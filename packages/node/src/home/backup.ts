@@ -26,6 +26,7 @@ import {
   asList,
   asString,
   asUint,
+  checkSchemaVersion,
   decodeRlp,
   encodeRlp,
   encodeServerInput,
@@ -51,6 +52,7 @@ export type BackupErrorCode =
   | 'BACKUP_WRONG_CHAIN' // a backup of another network or genesis
   | 'BACKUP_BAD_BLOCK' // a block (or its commit) that does not verify; details.height says which
   | 'BACKUP_NOT_EMPTY' // the home already holds blocks
+  | 'BACKUP_PRUNED' // export: the home pruned old blocks (storage.keepBlocks), a backup needs all
   | 'DATA_LOCKED' // another process (the node) holds the database
 
 export class BackupError extends Error {
@@ -99,9 +101,14 @@ export async function exportChain(home: ChainHome, file: string, onProgress?: Pr
   const tmp = `${file}.partial`
   let out: FileHandle | undefined
   try {
+    await checkSchemaVersion(store)
     const entity = genesisId(home.genesis)
     const chain = new ChainStore(store, entity)
     const head = (await chain.loadHead()) ?? { height: 0, blockHash: entity, stateRoot: genesisState(home.genesis).state.root() }
+    const firstKept = await chain.loadFirstKept()
+    if (firstKept > 1) {
+      throw new BackupError('BACKUP_PRUNED', `${home.paths.data} pruned the blocks below height ${firstKept}; a backup holds every block from 1`, { firstKept })
+    }
     const header: BackupHeader = {
       version: BACKUP_VERSION,
       network: home.genesis.network,

@@ -41,3 +41,21 @@ export class NetworkError extends Error {
 export function isNetworkError(err: unknown, code?: NetworkErrorCode): err is NetworkError {
   return err instanceof NetworkError && (code === undefined || err.code === code)
 }
+
+/**
+ * A request a handler will not serve, with a code of its own protocol (sync's SYNC_PRUNED): the
+ * remote receives the code, as it receives NETWORK_BUSY, and can tell "not here, ask elsewhere"
+ * from a failure. Any other error a handler throws reaches the remote as HANDLER_FAILED.
+ */
+export class RequestRefused extends Error {
+  override readonly name = 'RequestRefused'
+
+  constructor(
+    /** Upper-case letters, digits and underscores: it travels as the error body. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`)
+    if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(code)) throw new RangeError(`not a refusal code: ${code}`)
+  }
+}

@@ -6,7 +6,7 @@
 
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { NetworkError, NetworkErrorCode, isNetworkError } from './errors.ts'
+import { NetworkError, NetworkErrorCode, RequestRefused, isNetworkError } from './errors.ts'
 import { FrameReader, STATUS_ERROR, STATUS_OK, encodeRequest, encodeResponse, encodeResponseHeader } from './frames.ts'
 import type { Logger } from './logger.ts'
 import { DEFAULT_SERVING_LIMITS, ServingBudget } from './serving-budget.ts'
@@ -146,7 +146,7 @@ async function serve(
     // The remote learns only an error code; our details stay in our log.
     failure = err
     status = STATUS_ERROR
-    body = encoder.encode(isNetworkError(err) ? err.code : 'HANDLER_FAILED')
+    body = encoder.encode(isNetworkError(err) || err instanceof RequestRefused ? err.code : 'HANDLER_FAILED')
   }
   // the response is held until the peer reads it: it must fit in the byte budget
   let reserved = body.length
@@ -164,7 +164,8 @@ async function serve(
   } finally {
     budget.releaseBytes(reserved)
   }
-  if (failure !== undefined) throw failure
+  // a refusal is an answer, not a failure of ours
+  if (failure !== undefined && !(failure instanceof RequestRefused)) throw failure
 }
 
 export async function request(

@@ -1,12 +1,19 @@
 // The sync protocol, `/p2pnode/<network>/sync/1`: request/response over one stream each.
 //
-//   request ["status"]                 -> [height, headHash]
+//   request ["status"]                 -> [height, headHash] or [height, headHash, servesFrom]
 //   request ["blocks", from, count]    -> [[block, commit], ...]  (consecutive heights from `from`)
+//                                         or the error SYNC_PRUNED when `from` was pruned
 //
 // Responses stop early at MAX_BLOCKS_PER_RESPONSE blocks or MAX_RESPONSE_BYTES, so one answer is
 // bounded whatever was asked. Every block is verified by the requester (commit first) before it
 // is applied: a peer can waste our time, never corrupt our chain.
+//
+// A node that pruned old blocks (storage.keepBlocks) serves heights servesFrom..height and says
+// so in its status; one that kept every block answers the two-field status it always did (one
+// status, one encoding). A release from before pruning cannot decode the three-field form and
+// leaves such a peer out of its sync, which is right: it would ask it for heights it lacks.
 
+import { RequestRefused } from '../network/errors.ts'
 import {
   type Bytes,
   type ChainStore,
@@ -54,18 +61,33 @@ export function decodeSyncRequest(bytes: Bytes): SyncRequest {
   throw new CoreError(ErrorCode.CodecBadField, `unknown sync request ${type}`, { field: 'type' })
 }
 
+/** The code a server answers a blocks request with when it pruned the first height asked for. */
+export const SYNC_PRUNED = 'SYNC_PRUNED'
+/** The largest status answer: two uints and a hash. */
+export const MAX_STATUS_BYTES = 128
+
 export interface StatusResponse {
   height: number
   headHash: Bytes
+  /** The lowest height the peer serves: 1 unless it pruned older blocks. */
+  servesFrom: number
 }
 
 export function encodeStatus(s: StatusResponse): Bytes {
-  return encodeRlp([encodeUint(s.height), s.headHash])
+  const fields = [encodeUint(s.height), s.headHash]
+  return encodeRlp(s.servesFrom > 1 ? [...fields, encodeUint(s.servesFrom)] : fields)
 }
 
 export function decodeStatus(bytes: Bytes): StatusResponse {
-  const [height, hash] = asList(decodeRlp(bytes, 128, 'status'), 'status', 2)
-  return { height: asUint(height, 'height'), headHash: asBytes(hash, 'headHash', 32) }
+  const f = asList(decodeRlp(bytes, MAX_STATUS_BYTES, 'status'), 'status')
+  if (f.length !== 2 && f.length !== 3) throw new CoreError(ErrorCode.CodecBadField, `status of ${f.length} fields`, { field: 'status' })
+  const height = asUint(f[0], 'height')
+  const headHash = asBytes(f[1], 'headHash', 32)
+  if (f.length === 2) return { height, headHash, servesFrom: 1 }
+  const servesFrom = asUint(f[2], 'servesFrom')
+  // 1 is said by leaving the field out; a node keeps at least its head block
+  if (servesFrom < 2 || servesFrom > height) throw new CoreError(ErrorCode.CodecBadField, `servesFrom ${servesFrom} at height ${height}`, { field: 'servesFrom' })
+  return { height, headHash, servesFrom }
 }
 
 export interface SyncedBlock {
@@ -86,14 +108,22 @@ export function decodeBlocks(bytes: Bytes): SyncedBlock[] {
   })
 }
 
-/** Serves sync requests from the chain store. */
-export async function serveSync(request: Bytes, chain: ChainStore, tip: () => StatusResponse): Promise<Bytes> {
+/**
+ * Serves sync requests from the chain store. A blocks request from below the store's first kept
+ * height is refused with SYNC_PRUNED (the requester asks a peer that has them), also when the
+ * heights were pruned while they were being read.
+ */
+export async function serveSync(request: Bytes, chain: ChainStore, tip: () => { height: number; headHash: Bytes }): Promise<Bytes> {
   const r = decodeSyncRequest(request)
-  if (r.type === 'status') return encodeStatus(tip())
+  const { height: head, headHash } = tip()
+  if (r.type === 'status') return encodeStatus({ height: head, headHash, servesFrom: Math.min(chain.firstKept, Math.max(head, 1)) })
+  const from = Math.max(1, r.from)
+  const pruned = () => new RequestRefused(SYNC_PRUNED, `heights below ${chain.firstKept} are pruned; asked from ${from}`)
+  if (from < chain.firstKept && from <= head) throw pruned()
   const blocks: SyncedBlock[] = []
   let bytes = 0
-  const last = Math.min(tip().height, r.from + Math.min(r.count, MAX_BLOCKS_PER_RESPONSE) - 1)
-  for (let height = Math.max(1, r.from); height <= last; height++) {
+  const last = Math.min(head, r.from + Math.min(r.count, MAX_BLOCKS_PER_RESPONSE) - 1)
+  for (let height = from; height <= last; height++) {
     const block = await chain.loadBlockAt(height)
     const commit = await chain.loadCommit(height)
     if (!block || !commit) break
@@ -101,5 +131,6 @@ export async function serveSync(request: Bytes, chain: ChainStore, tip: () => St
     blocks.push({ block, commit })
     bytes += block.length + commit.length
   }
+  if (blocks.length === 0 && from < chain.firstKept && from <= head) throw pruned()
   return encodeBlocks(blocks)
 }

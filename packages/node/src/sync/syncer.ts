@@ -10,12 +10,18 @@
 //    caller stops consensus and catchUp() applies that prefix and fetches the rest in windows,
 //    several in flight from different peers, applying them in height order through the server
 //    machine (commit checked first, then the block), striking peers the same way.
+//
+// Peers that pruned old blocks (storage.keepBlocks) say from which height they serve (their
+// status); blocks are asked only of peers that serve them, and a peer that answers SYNC_PRUNED
+// (it pruned since it said so) has not lied: no strike, its range is corrected and another is
+// asked. When every peer ahead pruned the heights the node needs, it cannot sync, and says so
+// (blockedBy(), the log) instead of blaming them.
 
 import { type EntityMachine, type Server, encodeServerInput, encodeString, ErrorCode } from '@p2pnode/core'
 import type { Logger } from 'pino'
 import { NetworkErrorCode, isNetworkError } from '../network/errors.ts'
 import { provenPrefix } from './evidence.ts'
-import { MAX_BLOCKS_PER_RESPONSE, MAX_RESPONSE_MESSAGE, type SyncedBlock, decodeBlocks, decodeStatus, encodeSyncRequest } from './protocol.ts'
+import { MAX_BLOCKS_PER_RESPONSE, MAX_RESPONSE_MESSAGE, MAX_STATUS_BYTES, SYNC_PRUNED, type SyncedBlock, decodeBlocks, decodeStatus, encodeSyncRequest } from './protocol.ts'
 
 export interface SyncNetwork {
   peers(): Array<{ peerId: string }>
@@ -93,10 +99,28 @@ interface Strikes {
   until: number
 }
 
+/** What a peer said of itself: its height, and the lowest height it serves. */
+interface PeerRange {
+  height: number
+  servesFrom: number
+  at: number
+}
+
+/** Why a node that is behind cannot sync: every peer ahead pruned the next height it needs. */
+export interface SyncBlocked {
+  code: 'SYNC_PEERS_PRUNED'
+  /** The height the node needs next. */
+  need: number
+  /** The lowest height any peer ahead of it serves. */
+  peersServeFrom: number
+}
+
 export class Syncer {
-  private readonly heights = new Map<string, { height: number; at: number }>()
+  private readonly heights = new Map<string, PeerRange>()
   /** The tip's height when refresh() last saw it change, and when: a node just started has not moved. */
   private tipSeen = { height: -1, at: -Infinity }
+  /** The last blocked state logged, so the log says it once per change, not every check. */
+  private loggedBlocked = ''
   private readonly strikes = new Map<string, Strikes>()
   private catching: Promise<number> | undefined
 
@@ -117,10 +141,17 @@ export class Syncer {
     return this.catching !== undefined
   }
 
-  /** A height learned elsewhere (a verified commit on gossip, a status answer). */
-  noteHeight(peerId: string, height: number): void {
+  /**
+   * A height learned elsewhere (a verified commit on gossip, a status answer with its range). A
+   * peer's range only rises while it is connected (pruning never brings blocks back), so a status
+   * that says less than the peer's own SYNC_PRUNED answer did is not believed: a peer cannot have
+   * the node ask it, again and again, for heights it then refuses.
+   */
+  noteHeight(peerId: string, height: number, servesFrom?: number): void {
     const known = this.heights.get(peerId)
-    if (!known || height >= known.height) this.heights.set(peerId, { height, at: this.init.now() })
+    const range = Math.max(servesFrom ?? 1, known?.servesFrom ?? 1)
+    if (!known || height >= known.height) this.heights.set(peerId, { height, servesFrom: range, at: this.init.now() })
+    else known.servesFrom = range
   }
 
   forget(peerId: string): void {
@@ -146,8 +177,9 @@ export class Syncer {
     await Promise.all(
       stale.map(async ({ peerId }) => {
         try {
-          const answer = await this.init.network.request(peerId, this.init.protocol, encodeSyncRequest({ type: 'status' }), { timeoutMs: this.timeouts.statusMs, maxResponseBytes: 128 })
-          this.noteHeight(peerId, decodeStatus(answer).height)
+          const answer = await this.init.network.request(peerId, this.init.protocol, encodeSyncRequest({ type: 'status' }), { timeoutMs: this.timeouts.statusMs, maxResponseBytes: MAX_STATUS_BYTES })
+          const status = decodeStatus(answer)
+          this.noteHeight(peerId, status.height, status.servesFrom)
         } catch {
           // not every peer speaks sync (a plain libp2p peer, one of another network): skip it
         }
@@ -161,13 +193,41 @@ export class Syncer {
   }
 
   /**
+   * Why the node cannot sync, when it is behind and every peer far enough ahead to sync from
+   * pruned the next height it needs; undefined otherwise.
+   */
+  blockedBy(): SyncBlocked | undefined {
+    const { entity, threshold } = this.init
+    const need = entity.tip.height + 1
+    const ahead = this.peersAt(entity.tip.height + threshold + 1)
+    if (ahead.length === 0 || ahead.some((peerId) => this.heights.get(peerId)!.servesFrom <= need)) return undefined
+    return { code: 'SYNC_PEERS_PRUNED', need, peersServeFrom: Math.min(...ahead.map((peerId) => this.heights.get(peerId)!.servesFrom)) }
+  }
+
+  /** Logs the blocked state when it changes (a node stuck for hours says it once, not every second). */
+  private reportBlocked(): void {
+    const blocked = this.blockedBy()
+    const key = blocked ? `${blocked.need}/${blocked.peersServeFrom}` : ''
+    if (key === this.loggedBlocked) return
+    this.loggedBlocked = key
+    if (blocked) {
+      this.init.logger.warn(
+        { ...blocked, best: this.bestHeight },
+        `cannot sync: every peer ahead pruned height ${blocked.need} (they serve from ${blocked.peersServeFrom}); connect a peer that keeps older blocks (storage.keepBlocks 0)`,
+      )
+    }
+  }
+
+  /**
    * Asks one peer that claims to be far ahead for the first window above the tip, beside
    * consensus, and says what its answer proves. Strikes the peer when it proves nothing.
    */
   async probe(): Promise<Probe> {
     const { entity, threshold } = this.init
     const from = entity.tip.height + 1
-    const claimers = this.peersAt(entity.tip.height + threshold + 1)
+    this.reportBlocked()
+    // those far enough ahead that serve the next height
+    const claimers = this.peersAt(entity.tip.height + threshold + 1).filter((p) => this.heights.get(p)!.servesFrom <= from)
     if (claimers.length === 0) return { kind: 'level' }
     // any of them, not always the highest: a liar claiming the most must not always be asked first
     const peerId = claimers[Math.floor(Math.random() * claimers.length)]!
@@ -177,8 +237,10 @@ export class Syncer {
     try {
       blocks = await this.request(peerId, from, count, this.timeouts.probeMs)
     } catch (err) {
-      // a peer too busy serving others has not lied; ask it (or another) next time
-      if (!busy(err)) this.strike(peerId, offenceOf(err), `probe failed: ${(err as Error).message}`)
+      // a peer too busy serving others, or one that pruned meanwhile, has not lied; ask it (or
+      // another) next time
+      if (pruned(err)) this.notePruned(peerId, from)
+      else if (!busy(err)) this.strike(peerId, offenceOf(err), `probe failed: ${(err as Error).message}`)
       return { kind: 'level' }
     }
     // consensus may have moved the tip while the answer travelled
@@ -214,6 +276,23 @@ export class Syncer {
     return [...this.heights.entries()].filter(([id, h]) => h.height >= height && !this.distrusted(id)).map(([id]) => id)
   }
 
+  /** Believed peers that serve `height`: they have it and did not prune it. */
+  private servingPeers(height: number): string[] {
+    return this.peersAt(height).filter((id) => this.heights.get(id)!.servesFrom <= height)
+  }
+
+  /**
+   * A peer answered SYNC_PRUNED for `from`: it pruned since its status said otherwise. That is
+   * no lie (pruning runs all the time): its range is corrected, and its status asked again soon.
+   */
+  private notePruned(peerId: string, from: number): void {
+    const known = this.heights.get(peerId)
+    if (!known) return
+    known.servesFrom = Math.min(known.height, Math.max(known.servesFrom, from + 1))
+    known.at = 0
+    this.init.logger.debug({ peerId, from }, 'sync peer pruned the heights asked for; asking another')
+  }
+
   /**
    * A claim the peer could not back: it costs a penalty (STRIKE_POINTS, doubled for every strike
    * before), the claim is forgotten, and the peer's claims are ignored for DISTRUST_BASE_MS,
@@ -246,8 +325,8 @@ export class Syncer {
 
   /** One window from some peer that claims it, trying others when one fails; strikes the failures. */
   private fetch(from: number, count: number, exclude: Set<string>): Promise<{ peerId: string; blocks: SyncedBlock[] }> {
-    const candidates = this.peersAt(from).filter((p) => !exclude.has(p))
-    if (candidates.length === 0) return Promise.reject(new Error(`no peer has height ${from}`))
+    const candidates = this.servingPeers(from).filter((p) => !exclude.has(p))
+    if (candidates.length === 0) return Promise.reject(new Error(`no peer serves height ${from}`))
     const peerId = candidates[(from / WINDOW) % candidates.length | 0]!
     const claimed = this.heights.get(peerId)!.height
     return this.request(peerId, from, count, this.timeouts.blocksMs)
@@ -258,7 +337,8 @@ export class Syncer {
       })
       .catch((err: Error) => {
         exclude.add(peerId)
-        if (!busy(err)) this.strike(peerId, offenceOf(err), `sync request failed: ${err.message}`)
+        if (pruned(err)) this.notePruned(peerId, from)
+        else if (!busy(err)) this.strike(peerId, offenceOf(err), `sync request failed: ${err.message}`)
         return this.fetch(from, count, exclude)
       })
   }
@@ -332,11 +412,15 @@ export class Syncer {
         result = await window.result
       } catch (err) {
         logger.warn({ from: entity.tip.height + 1, err: (err as Error).message }, 'no peer could serve blocks; sync pauses')
+        this.reportBlocked()
         break
       }
       const ok = await applyWindow(result.peerId, result.blocks)
       if (!ok || result.blocks.length < window.count) restart()
-      if (this.peersAt(entity.tip.height + 1).length === 0 && entity.tip.height < this.bestHeight) break
+      if (this.servingPeers(entity.tip.height + 1).length === 0 && entity.tip.height < this.bestHeight) {
+        this.reportBlocked()
+        break
+      }
     }
     return applied
   }
@@ -345,6 +429,11 @@ export class Syncer {
 /** The peer refused for its own serving budget (network/serving-budget.ts): not a lie, no strike. */
 function busy(err: unknown): boolean {
   return isNetworkError(err, NetworkErrorCode.Busy) || (isNetworkError(err, NetworkErrorCode.RemoteError) && err.data['remote'] === NetworkErrorCode.Busy)
+}
+
+/** The peer pruned the heights asked for (protocol.ts): not a lie, no strike; ask another. */
+function pruned(err: unknown): boolean {
+  return isNetworkError(err, NetworkErrorCode.RemoteError) && err.data['remote'] === SYNC_PRUNED
 }
 
 /** An answer that breaks the protocol: bytes that do not decode, more blocks than asked for. */
