@@ -41,6 +41,14 @@ export const MAX_GOSSIP_MESSAGE_BYTES = 10 * 1024 * 1024
 /** kad-dht's own self-query runs every 5 minutes; the dialer covers the gaps (see dialer.ts). */
 export const DHT_QUERY_SELF_INTERVAL_MS = 60_000
 export const BOOTSTRAP_DELAY_MS = 100
+/**
+ * kad-dht pings a peer before it enters the routing table, waiting at least this long (its own
+ * floor is 5 s). The peer has just connected and identified, so it is alive; but when many nodes
+ * start at once on a small machine its answer can take longer than 5 s, and a failed check keeps
+ * the peer out of the table for the life of the connection (the dialer then identifies it
+ * again, dialer.ts).
+ */
+export const DHT_PING_NEW_CONTACT_MIN_TIMEOUT_MS = 15_000
 /** How often libp2p's connection monitor pings each connection (latency shown in peers()). */
 export const PING_INTERVAL_MS = 10_000
 /**
@@ -51,6 +59,17 @@ export const PING_INTERVAL_MS = 10_000
  * latency; dead peers show up as closed TCP connections and failed requests instead.
  */
 export const PING_TIMEOUT_MIN_MS = 20_000
+/**
+ * Ping streams a connection may have open at once, ours to the peer (the ping service allows 1).
+ * Two users ping: the connection monitor every PING_INTERVAL_MS, and kad-dht, which pings a new
+ * contact before it enters the routing table and never tries again on that connection. With one
+ * stream, a verification that met a monitor ping still running (slow under load) failed at once
+ * (TooManyOutboundProtocolStreams): the peer stayed out of the routing table, and a node whose
+ * only peer was its bootstrap node had an empty table, so every DHT lookup waited for a peer
+ * until it timed out and the node never found anyone else. A peer's inbound limit (2, the ping
+ * service's default) fits both.
+ */
+export const PING_MAX_OUTBOUND_STREAMS = 2
 
 // a type alias, not an interface: libp2p's ServiceMap constraint needs an index signature
 export type Services = {
@@ -126,12 +145,18 @@ export async function buildLibp2p(parts: Libp2pParts): Promise<P2p> {
     peerDiscovery,
     services: {
       identify: identify(),
-      ping: ping(),
+      ping: ping({ maxOutboundStreams: PING_MAX_OUTBOUND_STREAMS }),
       dht: kadDHT({
         protocol: dhtProtocol(config.network),
         clientMode: !config.dhtServer,
         peerInfoMapper: MAPPERS[parts.dhtAddresses],
         querySelfInterval: DHT_QUERY_SELF_INTERVAL_MS,
+        pingNewContactTimeout: { minTimeout: DHT_PING_NEW_CONTACT_MIN_TIMEOUT_MS },
+        // By default kad-dht holds every query until its first self-query has run, and that one
+        // waits, with no deadline, for a peer in the routing table and then for its answers:
+        // under load the dialer's lookups all timed out behind it. The dialer looks up only
+        // when the table has peers (dialer.ts), so nothing here needs the hold.
+        allowQueryWithZeroPeers: true,
       }),
       // gossipsub with the topic allow-list and the RPC limits (guarded-gossipsub.ts)
       pubsub: guardedGossipsub({

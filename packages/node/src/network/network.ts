@@ -15,7 +15,7 @@ import { BanList } from './bans.ts'
 import type { Ban } from './bans.ts'
 import { validateNetworkConfig } from './config.ts'
 import type { NetworkConfig } from './config.ts'
-import { Dialer } from './dialer.ts'
+import { Dialer, dialerHost } from './dialer.ts'
 import { NetworkError, NetworkErrorCode } from './errors.ts'
 import { Gossip } from './gossip.ts'
 import type { MessageHandler, PendingValidations, SubscribeOptions, Validator, VerdictEvent } from './gossip.ts'
@@ -79,7 +79,10 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.peerId = libp2p.peerId.toString()
     this.syncProtocol = syncProtocol(config.network)
     this.gossip = new Gossip(libp2p.services.pubsub, log.child({ part: 'gossip' }), (event) => this.onVerdict(event))
-    this.dialer = new Dialer(libp2p, config.minConnections, bans, log.child({ part: 'dialer' }))
+    this.dialer = new Dialer(dialerHost(libp2p), bans, log.child({ part: 'dialer' }), {
+      minConnections: config.minConnections,
+      bootstrap: config.bootstrap.flatMap((address) => multiaddr(address).getPeerId() ?? []),
+    })
   }
 
   /**
@@ -132,6 +135,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.libp2p.addEventListener('peer:connect', this.onConnect)
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
+    this.libp2p.addEventListener('peer:discovery', this.onDiscovery)
     try {
       await this.libp2p.start()
     } catch (err) {
@@ -333,6 +337,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.libp2p.removeEventListener('peer:connect', this.onConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
   }
 
   private requireStarted(): void {
@@ -340,20 +345,24 @@ export class Network extends EventEmitter<NetworkEvents> {
   }
 
   private readonly onConnect = (event: CustomEvent<PeerId>): void => {
-    const peerId = event.detail
-    const id = peerId.toString()
+    const id = event.detail.toString()
+    // no ping of our own here for peers()' latency: it competed for the connection's ping
+    // streams with kad-dht's check of the new contact (see PING_MAX_OUTBOUND_STREAMS); the
+    // connection monitor's first ping shows the latency within PING_INTERVAL_MS
     this.dialer.connected(id)
     this.emit('peer:connect', id)
-    this.libp2p.services.ping.ping(peerId).then(
-      (ms) => this.book.setLatency(id, ms),
-      () => {},
-    )
   }
 
   private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
     const id = event.detail.toString()
     this.book.forget(id)
+    this.dialer.disconnected()
     this.emit('peer:disconnect', id)
+  }
+
+  /** A peer newly in the peer store: the dialer may want it. */
+  private readonly onDiscovery = (): void => {
+    this.dialer.discovered()
   }
 
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {
