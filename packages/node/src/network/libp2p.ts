@@ -1,7 +1,7 @@
 // Assembles the libp2p node from the network config: TCP + Noise + Yamux, identify, ping,
 // kad-dht (server mode unless dhtServer is false) under this network's protocol id, bootstrap and (optionally) mDNS
 // discovery, and gossipsub without signatures and with peer scoring. The peer store lives in
-// the given datastore, so a restarted node still knows its peers.
+// the given datastore (peer-datastore.ts), so a restarted node still knows its peers.
 
 // libp2p 2.x needs Promise.withResolvers (Node 22+); load the polyfill whatever imports this
 import '../polyfill.ts'
@@ -23,7 +23,7 @@ import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import type { LevelDatastore } from 'datastore-level'
+import type { Datastore } from 'interface-datastore'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import type { Registry } from 'prom-client'
 import { createLibp2p } from 'libp2p'
@@ -84,7 +84,8 @@ export type P2p = Libp2p<Services>
 export interface Libp2pParts {
   config: NetworkConfig
   privateKey: PrivateKey
-  datastore: LevelDatastore
+  /** LevelDB with the peer records in memory (peer-datastore.ts). */
+  datastore: Datastore
   gater: ConnectionGater
   /** Application penalty points of a peer (subtracted from its gossip score). */
   appPenalty: (peerId: string) => number

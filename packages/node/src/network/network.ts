@@ -24,6 +24,7 @@ import { buildLibp2p } from './libp2p.ts'
 import type { P2p } from './libp2p.ts'
 import { silentLogger } from './logger.ts'
 import type { Logger } from './logger.ts'
+import { PeerCachingDatastore } from './peer-datastore.ts'
 import { PeerBook } from './peers.ts'
 import type { PeerInfo } from './peers.ts'
 import { entityTopics, gossipTopic, isForeignNetwork, syncProtocol } from './protocols.ts'
@@ -59,6 +60,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   readonly syncProtocol: string
   private readonly libp2p: P2p
   private readonly datastore: LevelDatastore
+  private readonly peerRecords: PeerCachingDatastore
   private readonly log: Logger
   private readonly bans: BanList
   private readonly gossip: Gossip
@@ -69,11 +71,12 @@ export class Network extends EventEmitter<NetworkEvents> {
   private pruneTimer: ReturnType<typeof setInterval> | undefined
   private started = false
 
-  private constructor(config: NetworkConfig, libp2p: P2p, datastore: LevelDatastore, bans: BanList, log: Logger) {
+  private constructor(config: NetworkConfig, libp2p: P2p, datastore: LevelDatastore, peerRecords: PeerCachingDatastore, bans: BanList, log: Logger) {
     super()
     this.config = config
     this.libp2p = libp2p
     this.datastore = datastore
+    this.peerRecords = peerRecords
     this.bans = bans
     this.log = log
     this.peerId = libp2p.peerId.toString()
@@ -97,12 +100,14 @@ export class Network extends EventEmitter<NetworkEvents> {
     await mkdir(storeDir, { recursive: true })
     const datastore = new LevelDatastore(storeDir)
     await datastore.open()
+    const peerRecords = new PeerCachingDatastore(datastore, { log: log.child({ part: 'peer-store' }) })
     const bansFile = join(config.dataDir, BANS_FILE)
     const bans = new BanList(Date.now, new BanFile(bansFile, log.child({ part: 'bans' })))
     // libp2p runs from createLibp2p on, before this Network exists: charges made in that moment
     // go to the ban list alone (the score check bans on them within a second)
     let network: Network | undefined
     try {
+      await peerRecords.load()
       const loaded = await bans.load()
       if (loaded > 0) log.info({ bans: loaded, file: bansFile }, 'bans loaded')
       const dhtAddresses = resolveDhtAddresses(config)
@@ -110,7 +115,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       const libp2p = await buildLibp2p({
         config,
         privateKey,
-        datastore,
+        datastore: peerRecords,
         dhtAddresses,
         // a public node dials no private, loopback or link-local address a peer tells it of
         gater: bans.gater(dhtAddresses === 'public' ? denyNonPublic(config.bootstrap) : undefined),
@@ -121,7 +126,7 @@ export class Network extends EventEmitter<NetworkEvents> {
         },
         ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
       })
-      network = new Network(config, libp2p, datastore, bans, log)
+      network = new Network(config, libp2p, datastore, peerRecords, bans, log)
       return network
     } catch (err) {
       await bans.flush()
@@ -144,6 +149,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       await Promise.resolve(this.libp2p.stop()).catch(() => {})
       throw err
     }
+    this.peerRecords.start()
     this.gossip.start()
     this.dialer.start()
     this.banTimer = setInterval(() => this.checkScores(), BAN_CHECK_INTERVAL_MS)
@@ -163,6 +169,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.removeListeners()
     await this.libp2p.stop()
     await this.bans.flush()
+    await this.peerRecords.stop()
     await this.datastore.close()
     if (this.started) this.log.info({ peerId: this.peerId }, 'network stopped')
     this.started = false
