@@ -9,7 +9,16 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { BanList } from '../../../packages/node/src/network/bans.ts'
 import { BOOTSTRAP_RETRY_MAX_MS } from '../../../packages/node/src/network/dial-backoff.ts'
-import { DIAL_TICK_MAX_MS, DIAL_TICK_MIN_MS, Dialer, type DialerClock, type DialerHost, LOOKUP_INTERVAL_MAX_MS, LOOKUP_INTERVAL_MIN_MS } from '../../../packages/node/src/network/dialer.ts'
+import {
+  DIAL_TICK_MAX_MS,
+  DIAL_TICK_MIN_MS,
+  Dialer,
+  type DialerClock,
+  type DialerHost,
+  LOOKUP_INTERVAL_MAX_MS,
+  LOOKUP_INTERVAL_MIN_MS,
+  TABLE_EMPTY_REIDENTIFY_MS,
+} from '../../../packages/node/src/network/dialer.ts'
 import { silentLogger } from '../../../packages/node/src/network/logger.ts'
 
 /** setImmediate: lets the dialer's promise chains (peer store read, dial, lookup) run. */
@@ -208,8 +217,27 @@ test('a peer learnt while below minConnections is dialled within a tick, whateve
   assert.equal(host.dials.map((d) => [d.peer, d.at - at]), [[late.toString(), DIAL_TICK_MIN_MS]])
 })
 
-test("with the DHT's routing table empty while connected, the dialer identifies peers again, then looks up", async () => {
-  // kad-dht's check of node0 failed: connected, but the table is empty
+test('a lookup waits for kad-dht to admit the first peer to its table, then runs at once', async () => {
+  const boot = ids[1]!
+  const { clock, host, dialer } = setup(8, [boot])
+  host.reachable.add(boot.toString())
+  host.table = 0 // kad-dht is still checking the bootstrap peer
+  host.network = ids.slice(2, 6)
+  for (const id of host.network) host.reachable.add(id.toString())
+  dialer.start()
+  await clock.advance(1_000)
+  assert.is(host.lookups.length, 0, 'no query with an empty table: it would find no one')
+  host.table = undefined // admitted
+  const admittedAt = clock.now()
+  await clock.advance(2_000)
+  assert.ok(host.lookups.length >= 1)
+  assert.ok(host.lookups[0]! - admittedAt <= 1_000, `lookup ${host.lookups[0]! - admittedAt} ms after the table had a peer`)
+  assert.equal(host.reidentified, [], 'no need to identify again')
+  assert.is(host.connected.size, 5, 'the peers it found are dialled')
+})
+
+test(`a table still empty ${TABLE_EMPTY_REIDENTIFY_MS} ms after connecting: peers identified again, paced like lookups`, async () => {
+  // kad-dht's check of node0 failed: connected, but the table stays empty until identify runs again
   const boot = ids[1]!
   const { clock, host, dialer } = setup(8, [boot])
   host.reachable.add(boot.toString())
@@ -217,17 +245,22 @@ test("with the DHT's routing table empty while connected, the dialer identifies 
   host.network = ids.slice(2, 6)
   for (const id of host.network) host.reachable.add(id.toString())
   dialer.start()
-  await clock.advance(3 * DIAL_TICK_MIN_MS)
-  assert.equal(host.reidentified, [boot.toString()])
-  assert.is(host.lookups.length, 0, 'no query with an empty table: it would find no one')
-  await clock.advance(2 * LOOKUP_INTERVAL_MIN_MS + 2 * DIAL_TICK_MIN_MS)
-  assert.is(host.lookups.length, 1, 'the next lookup asks the peers the table admitted meanwhile')
-  assert.is(host.connected.size, 5, 'and its peers are dialled')
-  // with a table, no identify again
-  host.network = []
-  await clock.advance(LOOKUP_INTERVAL_MAX_MS)
-  assert.ok(host.lookups.length > 1)
-  assert.is(host.reidentified.length, 1)
+  await clock.advance(TABLE_EMPTY_REIDENTIFY_MS - DIAL_TICK_MIN_MS)
+  assert.equal(host.reidentified, [])
+  await clock.advance(2 * DIAL_TICK_MIN_MS)
+  assert.equal(host.reidentified, [boot.toString()], 'identified again') // the stub's table then has it
+  await clock.advance(3 * LOOKUP_INTERVAL_MIN_MS)
+  assert.ok(host.lookups.length >= 1, 'then a lookup')
+  assert.is(host.connected.size, 5)
+  // a table that never fills (a peer without the DHT): identify again ever more rarely
+  const { clock: c2, host: h2, dialer: d2 } = setup(8, [boot])
+  h2.reachable.add(boot.toString())
+  h2.table = 0
+  h2.reidentify = async (peer: PeerId) => void h2.reidentified.push(peer.toString())
+  d2.start()
+  await c2.advance(10 * 60_000)
+  assert.ok(h2.reidentified.length <= 14, `${h2.reidentified.length} identify rounds in 10 min`)
+  assert.is(h2.lookups.length, 0)
 })
 
 test('stop() leaves no timer behind', async () => {

@@ -26,9 +26,16 @@ export const DIAL_TICK_MAX_MS = 30_000
 export const MAX_PARALLEL_DIALS = 4
 export const LOOKUP_INTERVAL_MIN_MS = 1000
 export const LOOKUP_INTERVAL_MAX_MS = 60_000
-export const LOOKUP_TIMEOUT_MS = 10_000
+/** A lookup's whole deadline; kad-dht gives each request its own (5 s and up, longer after failures). */
+export const LOOKUP_TIMEOUT_MS = 30_000
 /** Peers identified again when the DHT's routing table is empty while the node has connections. */
 export const REIDENTIFY_PEERS = 3
+/**
+ * How long the routing table may stay empty while the node has connections before the dialer
+ * identifies its peers again (kad-dht admits a peer after identify and a ping: milliseconds on
+ * an idle machine, seconds on a loaded one).
+ */
+export const TABLE_EMPTY_REIDENTIFY_MS = 5_000
 
 /** What the dialer uses of libp2p (P2p has it all; tests pass a stub). */
 export interface DialerHost {
@@ -97,6 +104,8 @@ export class Dialer {
   private lookup: AbortController | undefined
   private lookupInterval = LOOKUP_INTERVAL_MIN_MS
   private nextLookupAt = 0
+  /** Since when the DHT's routing table has been empty while the node had connections. */
+  private tableEmptySince: number | undefined
   /** Peers newly in the peer store since start (what a lookup found is the difference). */
   private discoveries = 0
   /** Ticks run since start (for tests and the cost figures). */
@@ -192,10 +201,23 @@ export class Dialer {
         next = DIAL_TICK_MIN_MS
         return
       }
-      if (connected.size > 0 && this.lookup === undefined && now >= this.nextLookupAt) void this.lookupSelf()
+      let due = soonest
+      if (connected.size > 0 && this.lookup === undefined) {
+        if (this.host.dhtPeers() > 0) {
+          this.tableEmptySince = undefined
+          if (now >= this.nextLookupAt) void this.lookupSelf()
+          else due = Math.min(due, this.nextLookupAt)
+        } else {
+          // a lookup would find no one until kad-dht admits a peer to its table: wait for that
+          // (the ticks below look again), and identify the peers again when it is long overdue
+          this.tableEmptySince ??= now
+          const overdueAt = Math.max(this.tableEmptySince + TABLE_EMPTY_REIDENTIFY_MS, this.nextLookupAt)
+          if (now >= overdueAt) void this.reidentify()
+          else due = Math.min(due, overdueAt)
+        }
+      }
       // nothing to dial now: wait longer each time, but no longer than until something is due
       this.idleDelay = Math.min(this.idleDelay * 2, DIAL_TICK_MAX_MS)
-      const due = Math.min(soonest, this.lookup === undefined && connected.size > 0 ? this.nextLookupAt : Infinity)
       next = Math.max(DIAL_TICK_MIN_MS, Math.min(this.idleDelay, due - now))
     } catch (err) {
       this.log.debug({ err }, 'dial tick failed')
@@ -249,33 +271,45 @@ export class Dialer {
     const before = this.discoveries
     const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(LOOKUP_TIMEOUT_MS)])
     try {
-      if (this.host.dhtPeers() === 0) {
-        // kad-dht checks a new contact once, with a ping, when the connection is identified. A
-        // check that failed (a peer too slow under load) leaves the peer out of the table for the
-        // life of the connection, and a lookup with an empty table finds no one: a node
-        // connected to its bootstrap peer alone stayed alone. Identify again, so that kad-dht
-        // checks again; the next lookup (LOOKUP_INTERVAL_MIN_MS on) asks the peers it admits.
-        const peers = this.host.getPeers().slice(0, REIDENTIFY_PEERS)
-        this.log.debug({ peers: peers.length }, 'DHT routing table empty while connected: identifying peers again')
-        await Promise.allSettled(peers.map((peer) => this.host.reidentify(peer, { signal })))
-      } else {
-        const key = this.host.peerId.toMultihash().bytes
-        for await (const _peer of this.host.peerRouting.getClosestPeers(key, { signal })) {
-          // the query dials the peers it asks, and every peer it hears of enters the peer store
-        }
+      const key = this.host.peerId.toMultihash().bytes
+      for await (const _peer of this.host.peerRouting.getClosestPeers(key, { signal })) {
+        // the query dials the peers it asks, and every peer it hears of enters the peer store
       }
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, 'self lookup failed')
     } finally {
       this.lookup = undefined
     }
-    if (!this.running) return
     const found = this.discoveries - before
+    this.log.debug({ found }, 'self lookup done')
+    this.lookupDone(found > 0)
+  }
+
+  /**
+   * kad-dht checks a new contact once, with a ping, when its connection is identified; a check
+   * that failed (a peer too slow under load) leaves the peer out of the table for the life of the
+   * connection, and a node connected to its bootstrap peer alone stayed alone. Identify again,
+   * so that kad-dht checks again. Paced like lookups.
+   */
+  private async reidentify(): Promise<void> {
+    const controller = new AbortController()
+    this.lookup = controller
+    const peers = this.host.getPeers().slice(0, REIDENTIFY_PEERS)
+    this.log.debug({ peers: peers.length }, 'DHT routing table empty while connected: identifying peers again')
+    const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(LOOKUP_TIMEOUT_MS)])
+    await Promise.allSettled(peers.map((peer) => this.host.reidentify(peer, { signal })))
+    this.lookup = undefined
+    this.tableEmptySince = undefined
+    this.lookupDone(false)
+  }
+
+  private lookupDone(foundSomeone: boolean): void {
+    if (!this.running) return
     // a lookup that finds nobody new is not worth repeating soon
-    this.lookupInterval = found > 0 ? LOOKUP_INTERVAL_MIN_MS : Math.min(this.lookupInterval * 2, LOOKUP_INTERVAL_MAX_MS)
+    this.lookupInterval = foundSomeone ? LOOKUP_INTERVAL_MIN_MS : Math.min(this.lookupInterval * 2, LOOKUP_INTERVAL_MAX_MS)
     this.nextLookupAt = this.clock.now() + this.lookupInterval
-    this.log.debug({ found, next: this.lookupInterval }, 'self lookup done')
-    // new peers woke the dialer already (discovered()); otherwise come back when the next is due
-    if (this.host.getPeers().length < this.minConnections) this.schedule(Math.max(DIAL_TICK_MIN_MS, this.nextLookupAt - this.clock.now()))
+    // new peers woke the dialer already (discovered()); otherwise look again soon: the table may
+    // have filled, and the next lookup comes due
+    if (this.host.getPeers().length < this.minConnections) this.schedule(DIAL_TICK_MIN_MS)
   }
 }

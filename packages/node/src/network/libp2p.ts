@@ -49,8 +49,21 @@ export const BOOTSTRAP_DELAY_MS = 100
  * again, dialer.ts).
  */
 export const DHT_PING_NEW_CONTACT_MIN_TIMEOUT_MS = 15_000
-/** How often libp2p's connection monitor pings each connection (latency shown in peers()). */
-export const PING_INTERVAL_MS = 10_000
+/**
+ * How long identify waits for the peer's answer (libp2p's default is 5 s). Identify runs once per
+ * connection, and a connection it fails on stays unknown to kad-dht for its life: its peer never
+ * enters the routing table, so the DHT never tells others of it. When twenty nodes start on two
+ * cores the bootstrap node answered some after more than 5 s, and those nodes kept it as their
+ * only peer while the rest found each other.
+ */
+export const IDENTIFY_TIMEOUT_MS = 15_000
+/**
+ * How often libp2p's connection monitor pings each connection, for the latency shown in peers()
+ * (nothing else: dead peers show up as closed connections, and yamux keeps idle ones alive).
+ * Each ping is a new stream, about 1.5 ms of CPU at each end: every 10 s with 19 peers it was
+ * the largest idle cost of the network layer in a 20-node devnet.
+ */
+export const PING_INTERVAL_MS = 30_000
 /**
  * libp2p's connection monitor pings every connection and, by default, aborts a connection whose
  * ping fails. A ping shares the connection with gossip, so under a burst it queues behind
@@ -145,7 +158,7 @@ export async function buildLibp2p(parts: Libp2pParts): Promise<P2p> {
     },
     peerDiscovery,
     services: {
-      identify: identify(),
+      identify: identify({ timeout: IDENTIFY_TIMEOUT_MS }),
       ping: ping({ maxOutboundStreams: PING_MAX_OUTBOUND_STREAMS }),
       dht: kadDHT({
         protocol: dhtProtocol(config.network),
@@ -153,11 +166,6 @@ export async function buildLibp2p(parts: Libp2pParts): Promise<P2p> {
         peerInfoMapper: MAPPERS[parts.dhtAddresses],
         querySelfInterval: DHT_QUERY_SELF_INTERVAL_MS,
         pingNewContactTimeout: { minTimeout: DHT_PING_NEW_CONTACT_MIN_TIMEOUT_MS },
-        // By default kad-dht holds every query until its first self-query has run, and that one
-        // waits, with no deadline, for a peer in the routing table and then for its answers:
-        // under load the dialer's lookups all timed out behind it. The dialer looks up only
-        // when the table has peers (dialer.ts), so nothing here needs the hold.
-        allowQueryWithZeroPeers: true,
       }),
       // gossipsub with the topic allow-list and the RPC limits (guarded-gossipsub.ts)
       pubsub: guardedGossipsub({
