@@ -1,7 +1,7 @@
 // Assembles the libp2p node from the network config: TCP + Noise + Yamux, identify, ping,
 // kad-dht (server mode unless dhtServer is false) under this network's protocol id, bootstrap and (optionally) mDNS
 // discovery, and gossipsub without signatures and with peer scoring. The peer store lives in
-// the given datastore, so a restarted node still knows its peers.
+// the given datastore (peer-datastore.ts), so a restarted node still knows its peers.
 
 // libp2p 2.x needs Promise.withResolvers (Node 22+); load the polyfill whatever imports this
 import '../polyfill.ts'
@@ -23,7 +23,7 @@ import { mdns } from '@libp2p/mdns'
 import { ping } from '@libp2p/ping'
 import type { Ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import type { LevelDatastore } from 'datastore-level'
+import type { Datastore } from 'interface-datastore'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import type { Registry } from 'prom-client'
 import { createLibp2p } from 'libp2p'
@@ -41,8 +41,29 @@ export const MAX_GOSSIP_MESSAGE_BYTES = 10 * 1024 * 1024
 /** kad-dht's own self-query runs every 5 minutes; the dialer covers the gaps (see dialer.ts). */
 export const DHT_QUERY_SELF_INTERVAL_MS = 60_000
 export const BOOTSTRAP_DELAY_MS = 100
-/** How often libp2p's connection monitor pings each connection (latency shown in peers()). */
-export const PING_INTERVAL_MS = 10_000
+/**
+ * kad-dht pings a peer before it enters the routing table, waiting at least this long (its own
+ * floor is 5 s). The peer has just connected and identified, so it is alive; but when many nodes
+ * start at once on a small machine its answer can take longer than 5 s, and a failed check keeps
+ * the peer out of the table for the life of the connection (the dialer then identifies it
+ * again, dialer.ts).
+ */
+export const DHT_PING_NEW_CONTACT_MIN_TIMEOUT_MS = 15_000
+/**
+ * How long identify waits for the peer's answer (libp2p's default is 5 s). Identify runs once per
+ * connection, and a connection it fails on stays unknown to kad-dht for its life: its peer never
+ * enters the routing table, so the DHT never tells others of it. When twenty nodes start on two
+ * cores the bootstrap node answered some after more than 5 s, and those nodes kept it as their
+ * only peer while the rest found each other.
+ */
+export const IDENTIFY_TIMEOUT_MS = 15_000
+/**
+ * How often libp2p's connection monitor pings each connection, for the latency shown in peers()
+ * (nothing else: dead peers show up as closed connections, and yamux keeps idle ones alive).
+ * Each ping is a new stream, about 1.5 ms of CPU at each end: every 10 s with 19 peers it was
+ * the largest idle cost of the network layer in a 20-node devnet.
+ */
+export const PING_INTERVAL_MS = 30_000
 /**
  * libp2p's connection monitor pings every connection and, by default, aborts a connection whose
  * ping fails. A ping shares the connection with gossip, so under a burst it queues behind
@@ -51,6 +72,17 @@ export const PING_INTERVAL_MS = 10_000
  * latency; dead peers show up as closed TCP connections and failed requests instead.
  */
 export const PING_TIMEOUT_MIN_MS = 20_000
+/**
+ * Ping streams a connection may have open at once, ours to the peer (the ping service allows 1).
+ * Two users ping: the connection monitor every PING_INTERVAL_MS, and kad-dht, which pings a new
+ * contact before it enters the routing table and never tries again on that connection. With one
+ * stream, a verification that met a monitor ping still running (slow under load) failed at once
+ * (TooManyOutboundProtocolStreams): the peer stayed out of the routing table, and a node whose
+ * only peer was its bootstrap node had an empty table, so every DHT lookup waited for a peer
+ * until it timed out and the node never found anyone else. A peer's inbound limit (2, the ping
+ * service's default) fits both.
+ */
+export const PING_MAX_OUTBOUND_STREAMS = 2
 
 // a type alias, not an interface: libp2p's ServiceMap constraint needs an index signature
 export type Services = {
@@ -65,7 +97,8 @@ export type P2p = Libp2p<Services>
 export interface Libp2pParts {
   config: NetworkConfig
   privateKey: PrivateKey
-  datastore: LevelDatastore
+  /** LevelDB with the peer records in memory (peer-datastore.ts). */
+  datastore: Datastore
   gater: ConnectionGater
   /** Application penalty points of a peer (subtracted from its gossip score). */
   appPenalty: (peerId: string) => number
@@ -125,13 +158,14 @@ export async function buildLibp2p(parts: Libp2pParts): Promise<P2p> {
     },
     peerDiscovery,
     services: {
-      identify: identify(),
-      ping: ping(),
+      identify: identify({ timeout: IDENTIFY_TIMEOUT_MS }),
+      ping: ping({ maxOutboundStreams: PING_MAX_OUTBOUND_STREAMS }),
       dht: kadDHT({
         protocol: dhtProtocol(config.network),
         clientMode: !config.dhtServer,
         peerInfoMapper: MAPPERS[parts.dhtAddresses],
         querySelfInterval: DHT_QUERY_SELF_INTERVAL_MS,
+        pingNewContactTimeout: { minTimeout: DHT_PING_NEW_CONTACT_MIN_TIMEOUT_MS },
       }),
       // gossipsub with the topic allow-list and the RPC limits (guarded-gossipsub.ts)
       pubsub: guardedGossipsub({

@@ -15,7 +15,7 @@ import { BanList } from './bans.ts'
 import type { Ban } from './bans.ts'
 import { validateNetworkConfig } from './config.ts'
 import type { NetworkConfig } from './config.ts'
-import { Dialer } from './dialer.ts'
+import { Dialer, dialerHost } from './dialer.ts'
 import { NetworkError, NetworkErrorCode } from './errors.ts'
 import { Gossip } from './gossip.ts'
 import type { MessageHandler, PendingValidations, SubscribeOptions, Validator, VerdictEvent } from './gossip.ts'
@@ -24,6 +24,7 @@ import { buildLibp2p } from './libp2p.ts'
 import type { P2p } from './libp2p.ts'
 import { silentLogger } from './logger.ts'
 import type { Logger } from './logger.ts'
+import { PeerCachingDatastore } from './peer-datastore.ts'
 import { PeerBook } from './peers.ts'
 import type { PeerInfo } from './peers.ts'
 import { entityTopics, gossipTopic, isForeignNetwork, syncProtocol } from './protocols.ts'
@@ -59,6 +60,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   readonly syncProtocol: string
   private readonly libp2p: P2p
   private readonly datastore: LevelDatastore
+  private readonly peerRecords: PeerCachingDatastore
   private readonly log: Logger
   private readonly bans: BanList
   private readonly gossip: Gossip
@@ -69,17 +71,21 @@ export class Network extends EventEmitter<NetworkEvents> {
   private pruneTimer: ReturnType<typeof setInterval> | undefined
   private started = false
 
-  private constructor(config: NetworkConfig, libp2p: P2p, datastore: LevelDatastore, bans: BanList, log: Logger) {
+  private constructor(config: NetworkConfig, libp2p: P2p, datastore: LevelDatastore, peerRecords: PeerCachingDatastore, bans: BanList, log: Logger) {
     super()
     this.config = config
     this.libp2p = libp2p
     this.datastore = datastore
+    this.peerRecords = peerRecords
     this.bans = bans
     this.log = log
     this.peerId = libp2p.peerId.toString()
     this.syncProtocol = syncProtocol(config.network)
     this.gossip = new Gossip(libp2p.services.pubsub, log.child({ part: 'gossip' }), (event) => this.onVerdict(event))
-    this.dialer = new Dialer(libp2p, config.minConnections, bans, log.child({ part: 'dialer' }))
+    this.dialer = new Dialer(dialerHost(libp2p), bans, log.child({ part: 'dialer' }), {
+      minConnections: config.minConnections,
+      bootstrap: config.bootstrap.flatMap((address) => multiaddr(address).getPeerId() ?? []),
+    })
   }
 
   /**
@@ -94,12 +100,14 @@ export class Network extends EventEmitter<NetworkEvents> {
     await mkdir(storeDir, { recursive: true })
     const datastore = new LevelDatastore(storeDir)
     await datastore.open()
+    const peerRecords = new PeerCachingDatastore(datastore, { log: log.child({ part: 'peer-store' }) })
     const bansFile = join(config.dataDir, BANS_FILE)
     const bans = new BanList(Date.now, new BanFile(bansFile, log.child({ part: 'bans' })))
     // libp2p runs from createLibp2p on, before this Network exists: charges made in that moment
     // go to the ban list alone (the score check bans on them within a second)
     let network: Network | undefined
     try {
+      await peerRecords.load()
       const loaded = await bans.load()
       if (loaded > 0) log.info({ bans: loaded, file: bansFile }, 'bans loaded')
       const dhtAddresses = resolveDhtAddresses(config)
@@ -107,7 +115,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       const libp2p = await buildLibp2p({
         config,
         privateKey,
-        datastore,
+        datastore: peerRecords,
         dhtAddresses,
         // a public node dials no private, loopback or link-local address a peer tells it of
         gater: bans.gater(dhtAddresses === 'public' ? denyNonPublic(config.bootstrap) : undefined),
@@ -118,7 +126,7 @@ export class Network extends EventEmitter<NetworkEvents> {
         },
         ...(options.metricsRegistry ? { metricsRegistry: options.metricsRegistry } : {}),
       })
-      network = new Network(config, libp2p, datastore, bans, log)
+      network = new Network(config, libp2p, datastore, peerRecords, bans, log)
       return network
     } catch (err) {
       await bans.flush()
@@ -132,6 +140,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.libp2p.addEventListener('peer:connect', this.onConnect)
     this.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
     this.libp2p.addEventListener('peer:identify', this.onIdentify)
+    this.libp2p.addEventListener('peer:discovery', this.onDiscovery)
     try {
       await this.libp2p.start()
     } catch (err) {
@@ -140,6 +149,7 @@ export class Network extends EventEmitter<NetworkEvents> {
       await Promise.resolve(this.libp2p.stop()).catch(() => {})
       throw err
     }
+    this.peerRecords.start()
     this.gossip.start()
     this.dialer.start()
     this.banTimer = setInterval(() => this.checkScores(), BAN_CHECK_INTERVAL_MS)
@@ -159,6 +169,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.removeListeners()
     await this.libp2p.stop()
     await this.bans.flush()
+    await this.peerRecords.stop()
     await this.datastore.close()
     if (this.started) this.log.info({ peerId: this.peerId }, 'network stopped')
     this.started = false
@@ -333,6 +344,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.libp2p.removeEventListener('peer:connect', this.onConnect)
     this.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
     this.libp2p.removeEventListener('peer:identify', this.onIdentify)
+    this.libp2p.removeEventListener('peer:discovery', this.onDiscovery)
   }
 
   private requireStarted(): void {
@@ -340,20 +352,24 @@ export class Network extends EventEmitter<NetworkEvents> {
   }
 
   private readonly onConnect = (event: CustomEvent<PeerId>): void => {
-    const peerId = event.detail
-    const id = peerId.toString()
+    const id = event.detail.toString()
+    // no ping of our own here for peers()' latency: it competed for the connection's ping
+    // streams with kad-dht's check of the new contact (see PING_MAX_OUTBOUND_STREAMS); the
+    // connection monitor's first ping shows the latency within PING_INTERVAL_MS
     this.dialer.connected(id)
     this.emit('peer:connect', id)
-    this.libp2p.services.ping.ping(peerId).then(
-      (ms) => this.book.setLatency(id, ms),
-      () => {},
-    )
   }
 
   private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
     const id = event.detail.toString()
     this.book.forget(id)
+    this.dialer.disconnected()
     this.emit('peer:disconnect', id)
+  }
+
+  /** A peer newly in the peer store: the dialer may want it. */
+  private readonly onDiscovery = (): void => {
+    this.dialer.discovered()
   }
 
   private readonly onIdentify = (event: CustomEvent<IdentifyResult>): void => {

@@ -45,7 +45,6 @@ export function sanitizeAgent(agent: string | undefined): string | undefined {
 
 interface Known {
   agent?: string
-  latencyMs?: number
 }
 
 export class PeerBook {
@@ -56,10 +55,6 @@ export class PeerBook {
     const clean = sanitizeAgent(agent)
     if (clean === undefined) delete this.entry(peerId).agent
     else this.entry(peerId).agent = clean
-  }
-
-  setLatency(peerId: string, latencyMs: number): void {
-    this.entry(peerId).latencyMs = latencyMs
   }
 
   forget(peerId: string): void {
@@ -83,8 +78,8 @@ export class PeerBook {
         addr: conn.remoteAddr.toString(),
         direction: conn.direction,
         connectedSince: conn.timeline.open,
-        // the connection monitor refreshes conn.rtt every PING_INTERVAL_MS; our first ping fills the gap
-        latencyMs: conn.rtt ?? known?.latencyMs,
+        // the connection monitor measures conn.rtt every PING_INTERVAL_MS; none before its first ping
+        latencyMs: conn.rtt,
         agent: known?.agent,
         score: score(peerId),
       })
