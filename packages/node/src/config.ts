@@ -9,7 +9,6 @@ import { DEFAULT_API_HOST, DEFAULT_API_PORT, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQ
 import { DEFAULT_METRICS_HOST, DEFAULT_METRICS_PORT } from './metrics/server.ts'
 import { describeValue } from './describe-value.ts'
 import { NETWORK_DEFAULTS, type NetworkConfig } from './network/config.ts'
-import { MIN_KEEP_BLOCKS } from './storage/pruner.ts'
 
 export interface TimeoutConfig {
   baseMs: number
@@ -73,6 +72,9 @@ export const DEFAULT_KEEP_FRAMES = 1_000
  * less and less: the fixed cost of a connected node (gossipsub's heartbeat, pings) remains.
  */
 export const DEFAULT_EMPTY_BLOCK_INTERVAL_MS = 2_000
+
+/** Fewest blocks a pruning node keeps (storage.keepBlocks): a peer that was away for a moment can still sync from it. */
+export const MIN_KEEP_BLOCKS = 100
 
 export const DEFAULT_CONFIG: NodeConfig = {
   network: 'p2pnode',

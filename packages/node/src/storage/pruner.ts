@@ -7,8 +7,9 @@
 import { type ChainStore, pruneBlocks } from '@p2pnode/core'
 import type { Logger } from 'pino'
 
-/** Fewest blocks a pruning node keeps: a peer that was away for a moment can still sync from it. */
-export const MIN_KEEP_BLOCKS = 100
+// The fewest blocks a pruning node keeps lives beside the setting it bounds (config.ts), which
+// `p2pnode status` reads without loading this module's LevelDB and BLS (test/cli/startup.test.ts).
+export { MIN_KEEP_BLOCKS } from '../config.ts'
 /** Heights deleted per batch: a few hundred small deletes, a few milliseconds of LevelDB work. */
 export const PRUNE_BATCH_BLOCKS = 100
 /** Pause between batches, so frame writes and gossip are served between them. */
