@@ -124,6 +124,30 @@ async function steadyLoad(cluster: Cluster, until: number): Promise<number> {
   return sent
 }
 
+/**
+ * Commit latency of a transaction sent to an idle network: `count` transactions, each sent just
+ * after a heartbeat block (so the network is idle), each timed from submission to its commit as
+ * the node it was sent to reports it.
+ */
+async function idleLatencies(cluster: Cluster, count: number): Promise<number[]> {
+  const client = cluster.nodes[1]!.client
+  const status = await client.status()
+  const entity = Buffer.from(status.entity, 'hex')
+  const account = new AccountSigner(sha256(utf8('footprint-idle')))
+  const out: number[] = []
+  for (let nonce = 0; nonce < count; nonce++) {
+    const from = (await client.status()).height
+    await waitFor('a heartbeat block', async () => (await client.status()).height > from, 60_000, 20)
+    const tx = encodeTx(account.signTransaction({ network: status.network, entity, nonce, kind: TxKind.CounterAdd, payload: encodeCounterAdd(1) }))
+    const hash = Buffer.from(sha256(tx)).toString('hex')
+    const started = performance.now()
+    await client.submitTransaction(Buffer.from(tx).toString('hex'))
+    await waitFor('the transaction committed', async () => (await client.transactionStatus(hash)).status === 'committed', 60_000, 5)
+    out.push(performance.now() - started)
+  }
+  return out
+}
+
 /** RSS of a node process that does nothing: the floor every node process pays. */
 function bareNodeRss(): number {
   const out = spawnSync(process.execPath, ['-e', 'console.log(process.memoryUsage().rss)'], { encoding: 'utf8' })
@@ -150,6 +174,7 @@ async function main(): Promise<void> {
     await waitFor('the first block', async () => (await cluster.nodes[0]!.client.status()).height >= 1, 60_000)
     await new Promise((r) => setTimeout(r, settleSeconds * 1_000))
     const idle = await measure(cluster, idleSeconds)
+    const latencies = (await idleLatencies(cluster, 11)).sort((a, b) => a - b)
     let sent = 0
     const loaded = await measure(cluster, loadSeconds, async (until) => {
       sent = await steadyLoad(cluster, until)
@@ -166,6 +191,7 @@ async function main(): Promise<void> {
     console.log(`\n4 validators, idle ${idle.seconds.toFixed(0)} s, then ${rate} tx/s for ${loaded.seconds.toFixed(0)} s (${sent} sent); per node: mean (min..max)`)
     console.log('| what | idle | under load | aim |\n|---|---|---|---|')
     for (const [what, a, b, aim] of rows) console.log(`| ${what} | ${a} | ${b} | ${aim} |`)
+    console.log(`\nidle network, a transaction at a time: commit latency p50 ${latencies[5]!.toFixed(0)} ms, min ${latencies[0]!.toFixed(0)}, max ${latencies[10]!.toFixed(0)} ms (aim: p50 < 250 ms; heartbeat ${emptyBlockIntervalMs} ms)`)
   } finally {
     await cluster.stop()
   }
