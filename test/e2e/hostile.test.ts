@@ -145,7 +145,7 @@ hostile('a plain js-libp2p node receives commits it can decode with core, of blo
   assert.is(block.header.network, ctx.network)
   assert.is(toHex(block.header.entity), ctx.entity)
   for (const n of [node, ctx.cluster.nodes[0]!]) {
-    const view = await waitFor(`${n.name} has block ${commit.height}`, () => n.client.block(commit.height), 10_000)
+    const view = await waitFor(`${n.name} has block ${commit.height}`, async () => (await n.client.block(commit.height)) ?? undefined, 10_000)
     assert.is(view!.hash, toHex(hash), `${n.name} block ${commit.height}`)
   }
   const row = (await node.client.peers()).find((p) => p.peerId === plain.id)

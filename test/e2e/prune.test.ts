@@ -27,7 +27,7 @@ test('a fresh node syncs old blocks from a peer that kept them, and one with onl
     deferred: [PRUNED, FRESH, STRANDED],
     // the stranded node knows only the pruned one
     bootstrap: (i) => (i === ARCHIVE ? [] : i === PRUNED ? [ARCHIVE] : i === FRESH ? [ARCHIVE, PRUNED] : [PRUNED]),
-    config: { consensus: { blockIntervalMs: 20 } },
+    config: { consensus: { blockIntervalMs: 20, emptyBlockIntervalMs: 0 } },
   })
   try {
     const [archive, pruned, fresh, stranded] = cluster.nodes as [typeof cluster.nodes[0], typeof cluster.nodes[0], typeof cluster.nodes[0], typeof cluster.nodes[0]]
