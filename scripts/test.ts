@@ -5,6 +5,9 @@
 // `tests: N passed, N failed`. uvu's own summary can read "Passed: 0" with exit code 0 when a
 // failure cannot be formatted, so failures are counted as total - passed - skipped, never trusted
 // from the exit code alone.
+//
+// Slow tests (`*.slow.test.ts`: a 20-node devnet, say) are outside this quick set: they run when
+// named (`npm test -- test/e2e/devnet-20.slow.test.ts`) or with `--slow` (every test, slow ones too).
 
 import { spawn } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
@@ -13,12 +16,17 @@ import { RUN_SOURCES } from '../test/fixtures/run-sources.ts'
 
 const ROOT = new URL('..', import.meta.url).pathname
 const TEST_FILE = /\.test\.ts$/
+const SLOW_TEST_FILE = /\.slow\.test\.ts$/
 
-function findTests(path: string): string[] {
+/** Test files under `path`; a file named itself is run even when slow. */
+function findTests(path: string, slow: boolean): string[] {
   if (statSync(path).isFile()) return TEST_FILE.test(path) ? [path] : []
   return readdirSync(path)
     .sort()
-    .flatMap((name) => findTests(join(path, name)))
+    .flatMap((name) => {
+      const child = join(path, name)
+      return statSync(child).isFile() && SLOW_TEST_FILE.test(name) && !slow ? [] : findTests(child, slow)
+    })
 }
 
 function run(command: string, args: string[], capture: boolean): Promise<{ code: number; output: string }> {
@@ -42,6 +50,7 @@ function count(output: string, label: string): number {
 
 const args = process.argv.slice(2)
 const skipTypecheck = args.includes('--no-typecheck')
+const slow = args.includes('--slow')
 const targets = args.filter((a) => !a.startsWith('--'))
 let failed = 0
 let passed = 0
@@ -63,7 +72,7 @@ if (!skipTypecheck) {
   }
 }
 
-const files = (targets.length ? targets : ['test']).flatMap((t) => findTests(join(ROOT, t)))
+const files = (targets.length ? targets : ['test']).flatMap((t) => findTests(join(ROOT, t), slow))
 // One uvu process per top-level test folder keeps a crash in one area from hiding the rest.
 const groups = new Map<string, string[]>()
 for (const file of files) {
