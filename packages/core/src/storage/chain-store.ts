@@ -176,6 +176,18 @@ export class ChainStore {
     return decodeRecord(bytes, 'height index', (item) => asBytes(item, 'blockHash', HASH_LENGTH))
   }
 
+  /** The block hashes of heights `from` up to, not including, `to`, in one read (undefined where none). */
+  async loadBlockHashes(from: number, to: number): Promise<Array<Bytes | undefined>> {
+    const heights = Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i)
+    const records = await this.store.getMany(heights.map((h) => heightKey(this.entity, h)))
+    return records.map((bytes) => (bytes === undefined ? undefined : decodeRecord(bytes, 'height index', (item) => asBytes(item, 'blockHash', HASH_LENGTH))))
+  }
+
+  /** Blocks by hash, in one read (undefined where none). */
+  async loadBlocks(blockHashes: Bytes[]): Promise<Array<Bytes | undefined>> {
+    return this.store.getMany(blockHashes.map((hash) => blockKey(this.entity, hash)))
+  }
+
   async loadBlock(blockHash: Bytes): Promise<Bytes | undefined> {
     return this.store.get(blockKey(this.entity, blockHash))
   }
