@@ -122,7 +122,7 @@ class StubHost implements DialerHost {
   }
   disconnect(peer: PeerId): void {
     this.connected.delete(peer.toString())
-    this.dialer.disconnected()
+    this.dialer.disconnected(peer.toString())
   }
 }
 

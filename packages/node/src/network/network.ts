@@ -363,7 +363,7 @@ export class Network extends EventEmitter<NetworkEvents> {
   private readonly onDisconnect = (event: CustomEvent<PeerId>): void => {
     const id = event.detail.toString()
     this.book.forget(id)
-    this.dialer.disconnected()
+    this.dialer.disconnected(id)
     this.emit('peer:disconnect', id)
   }
 
