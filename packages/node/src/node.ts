@@ -128,6 +128,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       headHeight: () => durable.height,
       logger: logger.child({ module: 'storage' }),
       now: Date.now,
+      // a catch-up matters more than the history; syncer is made below, before any block comes
+      busy: () => syncer.syncing,
     })
     started.push({ name: 'pruner', stop: () => pruner.stop() })
     const onCommitted = (info: Pick<CommittedInfo, 'height' | 'hash' | 'txHashes'> & Partial<CommittedInfo>) => {
@@ -254,7 +256,6 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     })
     await consensus.start()
     follow.start()
-    pruner.poke() // a node given keepBlocks for the first time starts on its backlog at once
     started.push({ name: 'consensus', stop: () => {
       follow.stop()
       consensus.stop()
