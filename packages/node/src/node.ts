@@ -252,6 +252,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       onEpisode: ({ syncing, height, target }) => {
         metrics.setSyncing(syncing)
         emit({ type: 'sync', syncing, height, target })
+        // the pruner waits out a sync; a node that only ever catches up gets its turn here
+        if (!syncing) pruner.poke()
       },
     })
     await consensus.start()
