@@ -129,6 +129,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       headHeight: () => durable.height,
       logger: logger.child({ module: 'storage' }),
       now: Date.now,
+      // a catch-up matters more than the history; syncer is made below, before any block comes
+      busy: () => syncer.syncing,
     })
     started.push({ name: 'pruner', stop: () => pruner.stop() })
     const onCommitted = (info: Pick<CommittedInfo, 'height' | 'hash' | 'txHashes'> & Partial<CommittedInfo>) => {
@@ -254,11 +256,12 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       onEpisode: ({ syncing, height, target }) => {
         metrics.setSyncing(syncing)
         emit({ type: 'sync', syncing, height, target })
+        // the pruner waits out a sync; a node that only ever catches up gets its turn here
+        if (!syncing) pruner.poke()
       },
     })
     await consensus.start()
     follow.start()
-    pruner.poke() // a node given keepBlocks for the first time starts on its backlog at once
     started.push({ name: 'consensus', stop: () => {
       follow.stop()
       consensus.stop()

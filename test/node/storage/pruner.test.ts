@@ -1,13 +1,14 @@
 // The background pruner (storage/pruner.ts) over a real server and chain in a memory store whose
 // batches are recorded: a backlog goes in bounded batches with pauses, down to keepBlocks; a run
-// waits until enough is due; stop() waits for the batch being written and starts no other; a
-// failed batch is retried only after a while.
+// waits until enough is due, the node's first seconds are over and it is not syncing; stop()
+// waits for the batch being written and starts no other; a failed batch is retried only after a
+// while.
 
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type BatchOp, MemoryStore, Server, encodeBlock, encodeCommit, encodeServerInput, encodeString, equals, firstKeptKey, proposerIndex } from '../../../packages/core/src/index.ts'
 import { silentLogger } from '../../../packages/node/src/logger.ts'
-import { PRUNE_RETRY_MS, PRUNE_SLACK_BLOCKS, Pruner } from '../../../packages/node/src/storage/pruner.ts'
+import { PRUNE_RETRY_MS, PRUNE_SLACK_BLOCKS, PRUNE_START_DELAY_MS, Pruner } from '../../../packages/node/src/storage/pruner.ts'
 import { makeChain, seed } from '../../fixtures/chain.ts'
 
 const chain = makeChain()
@@ -41,7 +42,7 @@ async function serverWith(blocks: number) {
 }
 
 function pruner(entity: Awaited<ReturnType<typeof serverWith>>['entity'], clock: { now: number }, keepBlocks: number) {
-  return new Pruner({ chain: entity.chainStore, keepBlocks, headHeight: () => entity.tip.height, logger: silentLogger(), now: () => clock.now, batchBlocks: 7, pauseMs: 5 })
+  return new Pruner({ chain: entity.chainStore, keepBlocks, headHeight: () => entity.tip.height, logger: silentLogger(), now: () => clock.now, batchBlocks: 7, pauseMs: 5, startDelayMs: 0 })
 }
 
 test('a backlog is pruned in bounded batches, with pauses between them, down to keepBlocks', async () => {
@@ -76,6 +77,35 @@ test(`a run starts only once ${PRUNE_SLACK_BLOCKS} heights are due; keepBlocks 0
   all.poke()
   assert.not.ok(all.running)
   assert.is(store.prunes.length, before)
+})
+
+test('no run in the first seconds after start, nor while the node syncs (a run stops between batches when it starts)', async () => {
+  const { store, entity } = await serverWith(100)
+  const clock = { now: 1_000_000 }
+  let syncing = false
+  const p = new Pruner({ chain: entity.chainStore, keepBlocks: 10, headHeight: () => entity.tip.height, logger: silentLogger(), now: () => clock.now, batchBlocks: 7, pauseMs: 5, busy: () => syncing })
+  p.poke()
+  assert.not.ok(p.running, 'just started')
+  clock.now += PRUNE_START_DELAY_MS
+  syncing = true
+  p.poke()
+  assert.not.ok(p.running, 'syncing')
+  syncing = false
+  p.poke()
+  assert.ok(p.running)
+  // the node falls behind mid-run: the run ends after the batch in hand
+  await new Promise<void>((resolve) => {
+    const check = () => (store.prunes.length >= 2 ? resolve() : setImmediate(check))
+    check()
+  })
+  syncing = true
+  await p.idle()
+  const written = store.prunes.length
+  assert.ok(written < Math.ceil(90 / 7), `${written} batches, not the whole backlog`)
+  syncing = false
+  p.poke()
+  await p.idle()
+  assert.is(entity.chainStore.firstKept, 91, 'the next block resumes it')
 })
 
 test('stop() waits for the batch being written and starts no other', async () => {
