@@ -21,7 +21,8 @@ const { values } = parseArgs({
   options: {
     'idle-seconds': { type: 'string', default: '60' },
     'load-seconds': { type: 'string', default: '60' },
-    'settle-seconds': { type: 'string', default: '15' },
+    /** Before the idle window: the first minute holds start-up work (JIT, DHT lookups backing off, identify). */
+    'settle-seconds': { type: 'string', default: '90' },
     rate: { type: 'string', default: '200' },
     /** The heartbeat to measure at; default: the node's default. */
     'empty-block-ms': { type: 'string' },

@@ -64,14 +64,14 @@ export interface NodeConfig {
 export const DEFAULT_KEEP_FRAMES = 1_000
 
 /**
- * The heartbeat of an idle network (docs/node.md, "Heartbeat blocks"). Two seconds: each block
- * costs every node its votes' BLS checks and a few fsyncs, and at one a second that was most of
- * an idle node's CPU (docs/BENCHMARKS.md, "Footprint"); at two, heights still pass often enough
- * for expiries, timeouts counted in heights and the sync threshold to keep a meaning an operator
- * can reason about, and a stopped validator shows within a couple of heartbeats. Longer saves
- * less and less: the fixed cost of a connected node (gossipsub's heartbeat, pings) remains.
+ * The heartbeat of an idle network (docs/node.md, "Heartbeat blocks"). Ten seconds: a block costs
+ * each of four nodes about 30 ms of CPU (its votes' BLS checks, a few fsyncs, some hundred socket
+ * writes and reads), so at one every 2 s the heartbeat alone was 1.5% of a core per node, at one
+ * every 10 s it is 0.3%, and an idle node stays within 2% of a core (docs/BENCHMARKS.md,
+ * "Footprint"). Heights still pass often enough for expiries and the sync threshold to keep a
+ * meaning an operator can reason about, and a stopped validator shows within a few heartbeats.
  */
-export const DEFAULT_EMPTY_BLOCK_INTERVAL_MS = 2_000
+export const DEFAULT_EMPTY_BLOCK_INTERVAL_MS = 10_000
 
 /** Fewest blocks a pruning node keeps (storage.keepBlocks): a peer that was away for a moment can still sync from it. */
 export const MIN_KEEP_BLOCKS = 100

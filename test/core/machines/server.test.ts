@@ -299,3 +299,19 @@ test('keepFrames: a log kept whole is trimmed when the node opens with a window,
 })
 
 test.run()
+
+test('onDirty fires when the first input after a seal arrives, not for later ones or refused ones', async () => {
+  const store = new MemoryStore()
+  const server = await Server.open(options(store))
+  let calls = 0
+  server.onDirty(() => calls++)
+  server.receive(encodeServerInput([], [own(1)]))
+  server.receive(encodeServerInput([], [own(2)]))
+  assert.is(calls, 1, 'once for the open frame')
+  await server.seal(1000)
+  assert.is(server.dirty, false)
+  server.receive(new Uint8Array([0xc1, 0xff]))
+  assert.is(calls, 1, 'a malformed input changes nothing and wakes no one')
+  server.receive(encodeServerInput([], [own(3)]))
+  assert.is(calls, 2, 'again after the seal')
+})

@@ -55,6 +55,8 @@ test('/metrics exposes the p2pnode_ series after observations, with process metr
     }
     assert.ok(text.includes('process_cpu_seconds_total'), 'process metrics')
     assert.ok(text.includes('nodejs_eventloop_lag_seconds'), 'event loop metrics')
+    const utilization = sample(text, 'p2pnode_event_loop_utilization', { node: 'v0' })
+    assert.ok(utilization !== undefined && utilization >= 0 && utilization <= 1, `event loop utilization ${utilization}`)
     const other = await fetch(url.replace('/metrics', '/other'))
     assert.is(other.status, 404)
     await other.body?.cancel()

@@ -78,6 +78,7 @@ export class Server {
   private prevHash: Bytes | null = null
   private inputs: Bytes[] = []
   private pendingOps: BatchOp[] = []
+  private dirtyListener: (() => void) | undefined
   /** The write of the last frame: writes go one after another, so frames land in height order. */
   private writing: Promise<void> = Promise.resolve()
   /** The seal that flush() callers wait for, started once the current write is done. */
@@ -217,6 +218,21 @@ export class Server {
    */
   receive(input: Bytes, options: ReceiveOptions = {}): ServerOutput[] {
     if (this.broken) throw this.broken
+    const wasDirty = this.dirty
+    const out = this.take(input, options)
+    if (!wasDirty && this.dirty) this.dirtyListener?.()
+    return out
+  }
+
+  /**
+   * Called when the server goes from nothing to seal to something: whoever seals frames on a
+   * timer arms it then, instead of waking on an interval while nothing arrives.
+   */
+  onDirty(listener: () => void): void {
+    this.dirtyListener = listener
+  }
+
+  private take(input: Bytes, options: ReceiveOptions): ServerOutput[] {
     const limit = MAX_OPEN_FRAME_BYTES + (options.reserved === true ? RESERVED_FRAME_BYTES : 0)
     if (this.inputBytes + input.length > limit) {
       return [{ type: 'input.rejected', code: ErrorCode.ServerBusy, message: 'the open frame is full; try again shortly' }]

@@ -6,9 +6,19 @@
 // Labels stay low-cardinality on purpose: gossip is labelled by topic kind (txs, proposal, vote,
 // commit), not by the full topic string; API requests by route pattern, not by URL.
 
+import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export const METRICS_PREFIX = 'p2pnode_'
+
+/**
+ * How often prom-client's event-loop lag monitor samples (its default is 10 ms). Each sample wakes
+ * the process: at 10 ms that was about 0.8% of a core on an idle node, four times what the node's
+ * own work cost (docs/BENCHMARKS.md, "Footprint"). At 500 ms a stall of half a second or more is
+ * always seen and shorter ones by chance; `p2pnode_event_loop_utilization` (free: libuv keeps the
+ * figures) shows how busy the loop was between two scrapes.
+ */
+export const EVENT_LOOP_MONITOR_MS = 500
 
 /** Around the 100 ms block target, out to the stalls that matter. */
 const BLOCK_INTERVAL_BUCKETS = [0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2, 5, 10]
@@ -45,9 +55,22 @@ export class NodeMetrics {
     const registry = new Registry()
     this.registry = registry
     if (init.labels !== undefined) registry.setDefaultLabels(init.labels)
-    if (init.defaultMetrics !== false) collectDefaultMetrics({ register: registry })
     const registers = [registry]
     const p = METRICS_PREFIX
+    if (init.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITOR_MS })
+      let last = performance.eventLoopUtilization()
+      new Gauge({
+        name: `${p}event_loop_utilization`,
+        help: 'Share of the time since the last scrape the event loop was busy (0..1)',
+        registers,
+        collect() {
+          const now = performance.eventLoopUtilization()
+          this.set(performance.eventLoopUtilization(now, last).utilization)
+          last = now
+        },
+      })
+    }
 
     this.peers = new Gauge({ name: `${p}network_peers`, help: 'Connected peers', registers })
     this.gossipMessages = new Counter({
