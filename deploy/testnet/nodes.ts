@@ -15,6 +15,13 @@ import { waitFor } from './wait.ts'
 export const API_CALL_TIMEOUT_MS = 3_000
 const API_UP_WITHIN_MS = 60_000
 
+/**
+ * Every testnet, local or VPS: a heartbeat of 2 s rather than the node's 10 s. The fault checks
+ * judge progress and recovery over a few seconds (faults.ts), which an idle network making a
+ * block every 10 s could not show.
+ */
+export const TESTNET_CONSENSUS: NodeConfigInput = { consensus: { emptyBlockIntervalMs: 2_000 } }
+
 /** Consensus timeouts for hosts one bridge apart (as the e2e tests use on loopback). */
 export const LOCAL_CONSENSUS: NodeConfigInput = {
   consensus: { propose: { baseMs: 600, deltaMs: 200 }, prevote: { baseMs: 300, deltaMs: 100 }, precommit: { baseMs: 300, deltaMs: 100 } },
@@ -34,9 +41,9 @@ export interface RunNode extends BackendNode {
 }
 
 /**
- * Generates the homes (in `dir`/homes) and the runner's view of each node. Local hosts get
- * consensus timeouts for hosts one bridge apart; VPS hosts keep the node's defaults. The
- * manifest's `config` goes over either.
+ * Generates the homes (in `dir`/homes) and the runner's view of each node. Every testnet gets a
+ * 2 s heartbeat; local hosts also get consensus timeouts for hosts one bridge apart, VPS hosts
+ * keep the node's other defaults. The manifest's `config` goes over either.
  */
 export async function makeNodes(manifest: Manifest, backend: Backend, dir: string): Promise<RunNode[]> {
   const specs = manifest.nodes
@@ -51,7 +58,7 @@ export async function makeNodes(manifest: Manifest, backend: Backend, dir: strin
     basePort: P2P_PORT,
     shares: validators.map((v) => v.shares),
     bootstrap: (i) => specs[i]!.bootstrap.map((b) => index.get(b)!),
-    config: mergeConfig(backend.kind === 'local' ? LOCAL_CONSENSUS : {}, manifest.config) as NodeConfigInput,
+    config: mergeConfig(mergeConfig(TESTNET_CONSENSUS, backend.kind === 'local' ? LOCAL_CONSENSUS : {}), manifest.config) as NodeConfigInput,
   })
   await mkdir(join(dir, 'logs'), { recursive: true })
   return Promise.all(
