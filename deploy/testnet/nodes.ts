@@ -7,7 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Client } from '../../packages/node/src/api/client.ts'
 import type { NodeConfigInput } from '../../packages/node/src/config.ts'
-import { generateTestnet } from '../../packages/node/src/home/testnet.ts'
+import { TESTNET_EMPTY_BLOCK_INTERVAL_MS, generateTestnet } from '../../packages/node/src/home/testnet.ts'
 import { type Backend, type BackendNode, P2P_PORT } from './backend.ts'
 import type { Manifest } from './manifest.ts'
 import { waitFor } from './wait.ts'
@@ -20,7 +20,7 @@ const API_UP_WITHIN_MS = 60_000
  * judge progress and recovery over a few seconds (faults.ts), which an idle network making a
  * block every 10 s could not show.
  */
-export const TESTNET_CONSENSUS: NodeConfigInput = { consensus: { emptyBlockIntervalMs: 2_000 } }
+export const TESTNET_CONSENSUS: NodeConfigInput = { consensus: { emptyBlockIntervalMs: TESTNET_EMPTY_BLOCK_INTERVAL_MS } }
 
 /** Consensus timeouts for hosts one bridge apart (as the e2e tests use on loopback). */
 export const LOCAL_CONSENSUS: NodeConfigInput = {

@@ -12,8 +12,11 @@ import { LOCAL_TESTNET } from '../network/config.ts'
 import { genesisToJson } from './genesis-json.ts'
 import { type NodeKeys, homePaths, initHome } from './home.ts'
 
-/** The heartbeat of a generated local network (devnet, local testnets); the node's default is 10 s. */
-export const LOCAL_EMPTY_BLOCK_INTERVAL_MS = 2_000
+/**
+ * The heartbeat of generated networks (devnet, e2e clusters, `p2pnode testnet` on any backend);
+ * the node's default is 10 s. Their heights visibly move, and fault checks see recovery in seconds.
+ */
+export const TESTNET_EMPTY_BLOCK_INTERVAL_MS = 2_000
 
 export interface TestnetOptions {
   out: string
@@ -97,7 +100,7 @@ export async function generateTestnet(o: TestnetOptions): Promise<{ nodes: Testn
     const localOverrides: NodeConfigInput = local
       ? {
           p2p: { inboundConnectionsPerSecond: LOCAL_TESTNET.inboundConnectionsPerSecond, ipColocationLimit: LOCAL_TESTNET.ipColocationLimit },
-          consensus: { emptyBlockIntervalMs: LOCAL_EMPTY_BLOCK_INTERVAL_MS },
+          consensus: { emptyBlockIntervalMs: TESTNET_EMPTY_BLOCK_INTERVAL_MS },
         }
       : {}
     const config: NodeConfigInput = mergeInputs(localOverrides, o.config ?? {}, {
