@@ -114,4 +114,23 @@ checks('a forged certificate for the height being decided is rejected', ({ h }) 
   assert.is(h.loop.receiveCommit(forged, PEER), 'reject')
 })
 
+
+checks('proposals heights late are still judged by their schedule: a non-owner is rejected, the owner ignored as stale', async ({ h }) => {
+  // decide heights 1..3 by certificates, each an empty block on the one before
+  let tip = { height: 0, hash: h.chain.entity, time: h.chain.genesis.time, state: genesisState(h.chain.genesis).state }
+  for (let height = 1; height <= 3; height++) {
+    const executed = buildBlock({ tip, chain: { network: h.chain.network, entity: h.chain.entity }, time: tip.time + 1, proposer: proposerOf(h.chain, height, 0), candidates: [] })
+    assert.is(h.loop.receiveCommit(commitMessage(h.chain, height, { hash: executed.hash, bytes: encodeBlock(executed.block) }, [0, 1, 2]), PEER), 'accept', `height ${height}`)
+    await waitFor(`height ${height + 1} started`, () => h.loop.height === height + 1, 5_000, 10)
+    tip = { height, hash: executed.hash, time: tip.time + 1, state: executed.state }
+  }
+  const state = genesisState(h.chain.genesis).state
+  const owner = proposerOf(h.chain, 1, 5)
+  const late = blockAt(h.chain, 1, h.chain.entity, state.root(), state.validatorsHash(), owner)
+  h.useless.length = 0
+  assert.is(h.loop.receiveProposal(proposalMessage(h.chain, (owner + 1) % 4, 1, 5, late), PEER), 'reject', 'three heights late, from a validator that never owned the round')
+  assert.is(h.loop.receiveProposal(proposalMessage(h.chain, owner, 1, 5, late), PEER), 'ignore', 'three heights late, from the owner')
+  assert.ok(h.useless.some((u) => u.what.includes('stale')), 'and counted as useless')
+})
+
 checks.run()

@@ -60,6 +60,13 @@ const MAX_VALUES_PER_SLOT = 2
 /** Next-height messages kept until the height starts, by count and bytes. */
 export const MAX_FUTURE_MESSAGES = 2_000
 export const MAX_FUTURE_BYTES = 16 * 1024 * 1024
+/**
+ * Decided heights whose proposer schedule is kept to judge late proposals: a proposal for one of
+ * them signed by a validator not scheduled for its round is rejected (and its sender scored down)
+ * however late it comes. Honest proposals arrive a height or two late at most; a peer that lags
+ * or means harm sends them many heights late (at 8 blocks a second, 64 heights is 8 s).
+ */
+export const DECIDED_SCHEDULES = 64
 
 /** Why a message was useless to this node (see onUseless). */
 export type Useless = 'duplicate' | 'far-height' | 'far-round' | 'stale'
@@ -96,8 +103,8 @@ export class ConsensusInbox {
   /** Heights whose certificate was taken. */
   private readonly commits = new Set<number>()
   private nextView: HeightView | undefined
-  /** The set and schedule of the height decided last, to judge late proposals for it. */
-  private previous: { height: number; schedule: ProposerSchedule } | undefined
+  /** The schedules of the heights decided last (DECIDED_SCHEDULES), to judge late proposals. */
+  private readonly decided = new Map<number, ProposerSchedule>()
   /** Verified messages of the next height, for when it starts. */
   private future: Array<{ height: number; event: ConsensusEvent; bytes: number }> = []
   private futureBytes = 0
@@ -112,7 +119,8 @@ export class ConsensusInbox {
    */
   startHeight(height: number, decided?: { height: number; schedule: ProposerSchedule | null }): ConsensusEvent[] {
     this.started = height
-    this.previous = decided?.schedule ? { height: decided.height, schedule: decided.schedule } : undefined
+    if (decided?.schedule) this.decided.set(decided.height, decided.schedule)
+    for (const h of this.decided.keys()) if (h < height - DECIDED_SCHEDULES) this.decided.delete(h)
     const below = (key: string) => Number(key.slice(0, key.indexOf('/'))) < height
     for (const key of this.proposals.keys()) if (below(key)) this.proposals.delete(key)
     for (const key of this.votes.keys()) if (below(key)) this.votes.delete(key)
@@ -135,7 +143,7 @@ export class ConsensusInbox {
     this.votes.clear()
     this.commits.clear()
     this.nextView = undefined
-    this.previous = undefined
+    this.decided.clear()
     this.future = []
     this.futureBytes = 0
     this.started = 0
@@ -247,10 +255,10 @@ export class ConsensusInbox {
     return true
   }
 
-  /** The schedule of a height already decided: the one in decision now, or the one before it. */
+  /** The schedule of a height already decided: the one in decision now, or one of the last DECIDED_SCHEDULES. */
   private scheduleOfDecided(height: number, s: ConsensusState): ProposerSchedule | undefined {
     if (height === s.height && s.step === Step.Decided && s.schedule) return s.schedule
-    return this.previous?.height === height ? this.previous.schedule : undefined
+    return this.decided.get(height)
   }
 
   /** Whether a message is for the height being decided, or started and queued behind its StartHeight. */

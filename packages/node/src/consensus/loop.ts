@@ -213,7 +213,7 @@ export class ConsensusLoop {
     const restoredBlocks = signer && restoredVotes.length > 0 ? (await loadVotedBlocks(store, signer, entity.id)).map((b) => ({ hash: b.hash, bytes: b.bytes })) : []
     const state = entity.tip.state
     if (!guard.sign) this.init.logger.info({ height }, 'this key signed past this height before (its record says so): following without signing')
-    // the height just decided, whose schedule still judges late proposals for it
+    // the height just decided: its schedule joins those that judge late proposals (inbox.ts)
     const decided = { height: this.state.height, schedule: this.state.schedule }
     this.push({ type: 'StartHeight', height, validators: state.validators(), threshold: state.threshold(), restoredVotes, restoredBlocks, ...(guard.sign ? {} : { sign: false }) })
     for (const event of this.inbox.startHeight(height, decided)) this.push(event)
