@@ -10,7 +10,7 @@
 // named (`npm test -- test/e2e/devnet-20.slow.test.ts`) or with `--slow` (every test, slow ones too).
 
 import { spawn } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { RUN_SOURCES } from '../test/fixtures/run-sources.ts'
 
@@ -27,6 +27,17 @@ function findTests(path: string, slow: boolean): string[] {
       const child = join(path, name)
       return statSync(child).isFile() && SLOW_TEST_FILE.test(name) && !slow ? [] : findTests(child, slow)
     })
+}
+
+/**
+ * Whether a file's last `suite.run()` ends it: uvu runs a suite's tests registered by then, and a
+ * test added below that line would silently never run.
+ */
+function endsWithRun(file: string): boolean {
+  const text = readFileSync(file, 'utf8')
+  const runs = [...text.matchAll(/^\w+\.run\(\)\s*;?\s*$/gm)]
+  const last = runs.at(-1)
+  return last === undefined || text.slice(last.index + last[0].length).trim() === ''
 }
 
 function run(command: string, args: string[], capture: boolean): Promise<{ code: number; output: string }> {
@@ -73,6 +84,10 @@ if (!skipTypecheck) {
 }
 
 const files = (targets.length ? targets : ['test']).flatMap((t) => findTests(join(ROOT, t), slow))
+for (const file of files.filter((f) => !endsWithRun(f))) {
+  process.stdout.write(`${relative(ROOT, file)}: code after its last .run(): tests there never run\n`)
+  failed++
+}
 // One uvu process per top-level test folder keeps a crash in one area from hiding the rest.
 const groups = new Map<string, string[]>()
 for (const file of files) {

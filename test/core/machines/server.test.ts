@@ -298,7 +298,6 @@ test('keepFrames: a log kept whole is trimmed when the node opens with a window,
   }
 })
 
-test.run()
 
 test('onDirty fires when the first input after a seal arrives, not for later ones or refused ones', async () => {
   const store = new MemoryStore()
@@ -315,3 +314,5 @@ test('onDirty fires when the first input after a seal arrives, not for later one
   server.receive(encodeServerInput([], [own(3)]))
   assert.is(calls, 2, 'again after the seal')
 })
+
+test.run()
