@@ -75,7 +75,8 @@ test.before(async () => {
 test.after(async () => {
   if (devnet) await stopChild(devnet, 'SIGTERM', 30_000)
   for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL')
-  await rm(dir, { recursive: true, force: true })
+  if (process.env['KEEP_E2E']) line(`kept ${dir} (KEEP_E2E)`)
+  else await rm(dir, { recursive: true, force: true })
 })
 
 test(`devnet of ${VALIDATORS} validators and ${FOLLOWERS} followers: ${MIN_PEERS} peers each within ${PEERS_WITHIN_MS / 1000} s, a follower's tx on all within ${COMMIT_ON_ALL_WITHIN_MS / 1000} s`, async () => {

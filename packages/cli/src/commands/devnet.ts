@@ -76,9 +76,12 @@ async function prepareDir(dir: string): Promise<void> {
   }
 }
 
-/** The environment for a node process: none of the operator's P2PNODE_* settings, which would make every node the same. */
+/**
+ * The environment for a node process: none of the operator's P2PNODE_* settings, which would make
+ * every node the same, but P2PNODE_LOG_LEVEL, which every node may share (debug logs of a devnet).
+ */
 function childEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('P2PNODE_')))
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('P2PNODE_') || k === 'P2PNODE_LOG_LEVEL'))
 }
 
 /** Runs the devnet until Ctrl-C, SIGTERM, or every node at `blocks`; resolves with the exit code. */
