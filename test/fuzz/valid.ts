@@ -101,10 +101,15 @@ export const signerIndices = fc.integer({ min: 0, max: 1100 }).chain((size) =>
 )
 
 /** Entity parameters within the ranges a genesis or params.set is held to (PARAM_RANGES). */
+const inRange = (name: keyof typeof PARAM_RANGES) => fc.integer({ min: PARAM_RANGES[name][0], max: PARAM_RANGES[name][1] })
+
 export const params = fc.record({
-  proposalExpiry: fc.integer({ min: PARAM_RANGES.proposalExpiry[0], max: PARAM_RANGES.proposalExpiry[1] }),
-  maxBlockTxs: fc.integer({ min: PARAM_RANGES.maxBlockTxs[0], max: PARAM_RANGES.maxBlockTxs[1] }),
-  maxBlockBytes: fc.integer({ min: PARAM_RANGES.maxBlockBytes[0], max: PARAM_RANGES.maxBlockBytes[1] }),
-  maxOpenProposals: fc.integer({ min: PARAM_RANGES.maxOpenProposals[0], max: PARAM_RANGES.maxOpenProposals[1] }),
-  openAccounts: fc.integer({ min: PARAM_RANGES.openAccounts[0], max: PARAM_RANGES.openAccounts[1] }),
+  proposalExpiry: inRange('proposalExpiry'),
+  maxBlockTxs: inRange('maxBlockTxs'),
+  maxBlockBytes: inRange('maxBlockBytes'),
+  maxOpenProposals: inRange('maxOpenProposals'),
+  openAccounts: inRange('openAccounts'),
+  registry: inRange('registry'),
+  maxEntitiesPerAccount: inRange('maxEntitiesPerAccount'),
+  maxEntitiesPerBlock: inRange('maxEntitiesPerBlock'),
 })

@@ -33,6 +33,16 @@ export const ErrorCode = {
   TxTooManyOpenProposals: 'TX_TOO_MANY_OPEN_PROPOSALS',
   /** The entity takes transactions only from admitted accounts and validators (openAccounts 0). */
   TxAccountNotAdmitted: 'TX_ACCOUNT_NOT_ADMITTED',
+  /** entity.create sent to an entity that keeps no registry (only the network's root does). */
+  TxNoRegistry: 'TX_NO_REGISTRY',
+  /** The block already registers maxEntitiesPerBlock entities: send it again. */
+  TxRegistryBusy: 'TX_REGISTRY_BUSY',
+  /** The account has registered maxEntitiesPerAccount entities. */
+  TxTooManyEntities: 'TX_TOO_MANY_ENTITIES',
+  TxEntityExists: 'TX_ENTITY_EXISTS',
+  TxEntityNameTaken: 'TX_ENTITY_NAME_TAKEN',
+  /** The genesis of an entity.create is not one a registered entity may have (cause in data). */
+  TxBadEntityGenesis: 'TX_BAD_ENTITY_GENESIS',
 
   // blocks, in the order validation meets them
   BlockTooLarge: 'BLOCK_TOO_LARGE',

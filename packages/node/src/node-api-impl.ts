@@ -24,12 +24,19 @@ import {
   fromHex,
   fromUtf8,
   kvKeyFromPath,
+  type RegistryEntry,
+  registryCount,
+  registryEntry,
+  registryEntryKey,
+  registryIdByName,
+  registryIds,
   toHex,
   txHash,
   utf8,
 } from '@p2pnode/core'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { LoadedHome } from './home/home.ts'
+import { genesisToJson } from './home/genesis-json.ts'
 import type { Network } from './network/network.ts'
 import { NetworkErrorCode, isNetworkError } from './network/errors.ts'
 import type { ConsensusLoop } from './consensus/loop.ts'
@@ -46,6 +53,9 @@ import {
   type NodeApi,
   type PeerView,
   type ProposalView,
+  type RegistryEntryProofView,
+  type RegistryEntryView,
+  type RegistryListView,
   type StatusView,
   type SubmitResult,
   type TxStatusView,
@@ -320,6 +330,25 @@ export class NodeApiImpl implements NodeApi {
     }
   }
 
+  registry(from: number, limit: number): RegistryListView {
+    const state = this.p.durable().state
+    const entities = registryIds(state, from, limit).flatMap((id) => {
+      const entry = registryEntry(state, id)
+      return entry ? [registryView(entry)] : []
+    })
+    return { count: registryCount(state), entities }
+  }
+
+  registryEntry(idOrName: string, prove: boolean): RegistryEntryProofView {
+    const tip = this.p.durable()
+    const id = /^[0-9a-fA-F]{64}$/.test(idOrName) ? fromHex(idOrName.toLowerCase()) : registryIdByName(tip.state, idOrName)
+    const entry = id && registryEntry(tip.state, id)
+    if (!id || !entry) throw new ApiError(404, ApiErrorCode.EntityUnknown, `no entity ${idOrName} is registered (at root height ${tip.height})`)
+    const view: RegistryEntryProofView = { entry: registryView(entry), height: tip.height, stateRoot: toHex(tip.state.root()) }
+    if (prove) view.proof = toHex(encodeStateProof(tip.state.tree.prove(registryEntryKey(id))))
+    return view
+  }
+
   async proposals(): Promise<ProposalView[]> {
     const out: ProposalView[] = []
     const state = this.p.durable().state
@@ -337,6 +366,10 @@ export class NodeApiImpl implements NodeApi {
     }
     return out
   }
+}
+
+function registryView(entry: RegistryEntry): RegistryEntryView {
+  return { id: toHex(entry.id), name: entry.name, creator: toHex(entry.creator), height: entry.height, genesis: genesisToJson(entry.genesis) }
 }
 
 function jsonAction(action: ReturnType<typeof decodeAction>): unknown {

@@ -103,10 +103,11 @@ test('H-6: openAccounts 0 in a genesis is a fifth item (maxOpenProposals written
   assert.is(state.params().openAccounts, 0)
   assert.not.ok(state.maySend(new AccountSigner(seed('stranger')).address))
   assert.ok(state.maySend(chain.validators[0]!.account.address), 'a validator may send from the first block')
-  // one encoding: a trailing default is left out, never written; no sixth item
+  // one encoding: a trailing default is left out, never written; no item past the known ones
   const full = (encodeParams({ ...DEFAULT_PARAMS, openAccounts: 0 }) as Uint8Array[]).slice(0, 4)
   assert.is(code(() => decodeParams([...full, encodeUint(1)])), 'CODEC_NON_CANONICAL')
-  assert.is(code(() => decodeParams([...full, encodeUint(0), encodeUint(0)])), 'CODEC_BAD_FIELD')
+  assert.is(code(() => decodeParams([...full, encodeUint(0), encodeUint(0)])), 'CODEC_NON_CANONICAL', 'registry 0 is its default')
+  assert.is(code(() => decodeParams([...full, ...[0, 1, 5, 5, 7].map(encodeUint)])), 'CODEC_BAD_FIELD', 'a ninth item')
   // both later parameters away from their defaults
   const both = { ...DEFAULT_PARAMS, maxOpenProposals: 3, openAccounts: 0 }
   assert.equal(decodeParams(encodeParams(both)), both)

@@ -13,10 +13,14 @@ import {
   type NodeApi,
   type PeerView,
   type ProposalView,
+  type RegistryEntryProofView,
+  type RegistryEntryView,
+  type RegistryListView,
   type StatusView,
   type SubmitResult,
   type TxStatusView,
 } from '../../../packages/node/src/api/node-api.ts'
+import { DEFAULT_PARAMS } from '../../../packages/core/src/machines/entity-params.ts'
 
 export const ACCOUNT = 'ab'.repeat(20)
 
@@ -51,6 +55,8 @@ export class StandInNode implements NodeApi {
   /** Thrown by submitTransaction and status when set. */
   failWith: Error | null = null
   lastKvGet: { key: string; prove: boolean } | null = null
+  /** The registry the stand-in answers from (tests add entries). */
+  readonly registered: RegistryEntryView[] = []
   lastBlocks: { from: number; to: number } | null = null
 
   status(): StatusView {
@@ -180,8 +186,18 @@ export class StandInNode implements NodeApi {
       threshold: { numerator: 2, denominator: 3 },
       validators: [{ publicKey: 'bb'.repeat(48), account: ACCOUNT, shares: 1 }],
       pending: null,
-      params: { proposalExpiry: 100, maxBlockTxs: 1000, maxBlockBytes: 1_000_000, maxOpenProposals: 16, openAccounts: 1 },
+      params: { ...DEFAULT_PARAMS, proposalExpiry: 100, maxBlockBytes: 1_000_000 },
     }
+  }
+
+  registry(from: number, limit: number): RegistryListView {
+    return { count: this.registered.length, entities: this.registered.slice(from, from + limit) }
+  }
+
+  registryEntry(idOrName: string, prove: boolean): RegistryEntryProofView {
+    const entry = this.registered.find((e) => e.id === idOrName.toLowerCase() || e.name === idOrName)
+    if (!entry) throw new ApiError(404, 'ENTITY_UNKNOWN', `no entity ${idOrName} is registered`)
+    return { entry, height: 4, stateRoot: 'cc'.repeat(32), ...(prove ? { proof: 'c0' } : {}) }
   }
 
   async proposals(): Promise<ProposalView[]> {

@@ -8,7 +8,7 @@ type Validator = GenesisJson['validators'][number]
 
 const HEX = /^(0x)?[0-9a-fA-F]+$/
 
-function parseValidator(spec: string): Validator {
+export function parseValidator(spec: string): Validator {
   const parts = spec.split(':')
   if (parts.length !== 4 || !parts.every((p) => p.length > 0)) {
     fail(ExitCode.BadInput, `--validator ${spec.slice(0, 40)}…: expected PUBKEY:ACCOUNT:SHARES:POP`, 'the four values are in the output of "p2pnode keys show" (shares is a whole number)')
@@ -25,7 +25,7 @@ function strip(hex: string): string {
 }
 
 /** A `p2pnode keys show --json` output; FILE:SHARES gives that validator more than one share. */
-async function fromKeysFile(arg: string): Promise<Validator> {
+export async function fromKeysFile(arg: string): Promise<Validator> {
   const match = /^(.*):(\d+)$/.exec(arg)
   const [file, shares] = match ? [match[1]!, positiveInt(match[2]!, `--from-keys ${arg}`)] : [arg, 1]
   let json: Record<string, unknown>
@@ -42,7 +42,7 @@ async function fromKeysFile(arg: string): Promise<Validator> {
   return { publicKey: field('validatorPublicKey'), account: field('accountAddress'), shares, proofOfPossession: field('proofOfPossession') }
 }
 
-function parseThreshold(text: string): { numerator: number; denominator: number } {
+export function parseThreshold(text: string): { numerator: number; denominator: number } {
   const match = /^(\d+)\/(\d+)$/.exec(text)
   if (!match || Number(match[2]) === 0 || Number(match[1]) > Number(match[2]) || Number(match[1]) === 0) {
     fail(ExitCode.BadInput, `--threshold ${text}: expected a fraction such as 2/3`)

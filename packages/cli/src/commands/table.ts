@@ -31,4 +31,5 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ['kv'], load: async () => (await import('./kv.ts')).registerKv },
   { names: ['block'], load: async () => (await import('./block.ts')).registerBlock },
   { names: ['proposal'], load: async () => (await import('./proposal.ts')).registerProposal },
+  { names: ['entity'], load: async () => (await import('./entity.ts')).registerEntity },
 ]

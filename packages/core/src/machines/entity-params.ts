@@ -24,10 +24,27 @@ export interface EntityParams {
    * its blocks and grow its state for free (review H-6).
    */
   openAccounts: number
+  /**
+   * 1: this entity keeps the network's registry of entities and takes entity.create (the root
+   * entity, the one the network's genesis file describes); 0: it does not (every registered
+   * entity). See machines/registry.ts.
+   */
+  registry: number
+  /**
+   * Entities one account may register. Accounts are free on an open entity (openAccounts 1), so
+   * there this bounds a careless user, not an attacker: maxEntitiesPerBlock bounds the registry's
+   * growth, and a root closed to strangers (openAccounts 0) bounds it by admitted account.
+   */
+  maxEntitiesPerAccount: number
+  /** Entities registered in one block at most: the registry grows by at most this per block. */
+  maxEntitiesPerBlock: number
 }
 
 export const DEFAULT_MAX_OPEN_PROPOSALS = 16
 export const DEFAULT_OPEN_ACCOUNTS = 1
+export const DEFAULT_REGISTRY = 0
+export const DEFAULT_MAX_ENTITIES_PER_ACCOUNT = 4
+export const DEFAULT_MAX_ENTITIES_PER_BLOCK = 4
 
 export const DEFAULT_PARAMS: EntityParams = {
   proposalExpiry: 1000,
@@ -35,6 +52,9 @@ export const DEFAULT_PARAMS: EntityParams = {
   maxBlockBytes: 1024 * 1024,
   maxOpenProposals: DEFAULT_MAX_OPEN_PROPOSALS,
   openAccounts: DEFAULT_OPEN_ACCOUNTS,
+  registry: DEFAULT_REGISTRY,
+  maxEntitiesPerAccount: DEFAULT_MAX_ENTITIES_PER_ACCOUNT,
+  maxEntitiesPerBlock: DEFAULT_MAX_ENTITIES_PER_BLOCK,
 }
 
 /** What a genesis or a params.set may set each parameter to, inclusive. */
@@ -44,6 +64,9 @@ export const PARAM_RANGES: Readonly<Record<keyof EntityParams, readonly [min: nu
   maxBlockBytes: [1024, MAX_BLOCK_BYTES],
   maxOpenProposals: [1, 100],
   openAccounts: [0, 1],
+  registry: [0, 1],
+  maxEntitiesPerAccount: [1, 1_000],
+  maxEntitiesPerBlock: [1, 100],
 }
 
 export function checkParam(name: keyof EntityParams, value: number): void {
@@ -63,10 +86,14 @@ const REQUIRED_PARAMS = ['proposalExpiry', 'maxBlockTxs', 'maxBlockBytes'] as co
 const OPTIONAL_PARAMS = [
   ['maxOpenProposals', DEFAULT_MAX_OPEN_PROPOSALS],
   ['openAccounts', DEFAULT_OPEN_ACCOUNTS],
+  ['registry', DEFAULT_REGISTRY],
+  ['maxEntitiesPerAccount', DEFAULT_MAX_ENTITIES_PER_ACCOUNT],
+  ['maxEntitiesPerBlock', DEFAULT_MAX_ENTITIES_PER_BLOCK],
 ] as const
 
 /**
- * [proposalExpiry, maxBlockTxs, maxBlockBytes, maxOpenProposals, openAccounts] without its
+ * [proposalExpiry, maxBlockTxs, maxBlockBytes, maxOpenProposals, openAccounts, registry,
+ * maxEntitiesPerAccount, maxEntitiesPerBlock] without its
  * trailing items at their defaults: parameters written before the later ones existed (a genesis,
  * whose hash is the entity id, or the state) keep their bytes and so their hashes, and still
  * decode (to the defaults). An item before a non-default one is written even at its default.

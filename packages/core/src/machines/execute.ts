@@ -26,6 +26,7 @@ import {
   decodeProposalCreate,
   decodeProposalVote,
 } from './payloads.ts'
+import { applyEntityCreate } from './registry.ts'
 import { entityKvKey, kvKey } from './state-keys.ts'
 
 /** What one block's execution carries from transaction to transaction. */
@@ -33,10 +34,12 @@ export interface BlockContext {
   height: number
   /** Proposals whose shares crossed the threshold in this block, in the order they crossed. */
   passed: Bytes[]
+  /** Entities this block registered so far (registry.ts: at most maxEntitiesPerBlock). */
+  registered: number
 }
 
 export function newBlockContext(height: number): BlockContext {
-  return { height, passed: [] }
+  return { height, passed: [], registered: 0 }
 }
 
 function validatorOf(validators: Validator[], account: Bytes): Validator | undefined {
@@ -90,6 +93,10 @@ export function applyTransaction(batch: StateBatch, ctx: BlockContext, tx: Trans
       break
     case TxKind.ProposalVote:
       voteProposal(batch, ctx, account, decodeProposalVote(tx.payload))
+      break
+    case TxKind.EntityCreate:
+      applyEntityCreate(batch, account, tx.payload, tx.network, ctx.height, ctx.registered)
+      ctx.registered++
       break
   }
   batch.setNonce(account, expected + 1)

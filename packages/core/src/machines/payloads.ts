@@ -76,7 +76,16 @@ export type ProposalAction =
   | { type: 'params.set'; name: ParamName; value: number }
   | { type: 'accounts.allow' | 'accounts.deny'; accounts: Bytes[] }
 
-export const PARAM_NAMES = ['proposalExpiry', 'maxBlockTxs', 'maxBlockBytes', 'maxOpenProposals', 'openAccounts'] as const
+export const PARAM_NAMES = [
+  'proposalExpiry',
+  'maxBlockTxs',
+  'maxBlockBytes',
+  'maxOpenProposals',
+  'openAccounts',
+  'registry',
+  'maxEntitiesPerAccount',
+  'maxEntitiesPerBlock',
+] as const
 export type ParamName = (typeof PARAM_NAMES)[number]
 
 /**

@@ -9,6 +9,8 @@ export const TxKind = {
   KvDel: 'kv.del',
   ProposalCreate: 'proposal.create',
   ProposalVote: 'proposal.vote',
+  /** Registers an entity in the root entity's registry (machines/registry.ts). */
+  EntityCreate: 'entity.create',
 } as const
 export type TxKind = (typeof TxKind)[keyof typeof TxKind]
 export const TX_KINDS: readonly string[] = Object.values(TxKind)

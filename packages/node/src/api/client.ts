@@ -12,6 +12,8 @@ import type {
   NodeEvent,
   PeerView,
   ProposalView,
+  RegistryEntryProofView,
+  RegistryListView,
   StatusView,
   SubmitResult,
   TxStatusView,
@@ -153,6 +155,17 @@ export class Client {
 
   entity(): Promise<EntityView> {
     return this.request('GET', '/entity')
+  }
+
+  registry(from = 0, limit?: number): Promise<RegistryListView> {
+    const params = new URLSearchParams({ from: String(from) })
+    if (limit !== undefined) params.set('limit', String(limit))
+    return this.request('GET', `/registry?${params}`)
+  }
+
+  /** `entity` is an id (64 hex) or a registered name. */
+  registryEntry(entity: string, options: { prove?: boolean } = {}): Promise<RegistryEntryProofView> {
+    return this.request('GET', `/registry/${encodeURIComponent(entity)}${options.prove === true ? '?prove=1' : ''}`)
   }
 
   async proposals(): Promise<ProposalView[]> {

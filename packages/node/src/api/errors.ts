@@ -12,6 +12,8 @@ export const ApiErrorCode = {
   Unauthorized: 'UNAUTHORIZED',
   NotFound: 'NOT_FOUND',
   BlockNotFound: 'BLOCK_NOT_FOUND',
+  /** No entity is registered under that id or name. */
+  EntityUnknown: 'ENTITY_UNKNOWN',
   /** A block below the node's first kept height (storage.keepBlocks pruned it): 410. */
   BlockPruned: 'BLOCK_PRUNED',
   /** A string that passes the peer id pattern but does not decode as one. */

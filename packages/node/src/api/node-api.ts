@@ -3,6 +3,8 @@
 // internals and can be tested with a stand-in. All values are JSON-ready: bytes as hex strings.
 
 import type { EventEmitter } from 'node:events'
+import type { EntityParams } from '@p2pnode/core'
+import type { GenesisJson } from '../home/genesis-json.ts'
 
 export interface StatusView {
   peerId: string
@@ -132,7 +134,35 @@ export interface EntityView {
   threshold: { numerator: number; denominator: number }
   validators: Array<{ publicKey: string; account: string; shares: number }>
   pending: { activateAt: number; validators: Array<{ publicKey: string; account: string; shares: number }> } | null
-  params: { proposalExpiry: number; maxBlockTxs: number; maxBlockBytes: number; maxOpenProposals: number; openAccounts: number }
+  params: EntityParams
+}
+
+/** One entity of the root's registry (core machines/registry.ts). */
+export interface RegistryEntryView {
+  id: string
+  /** '' when it has none. */
+  name: string
+  /** The account that registered it. */
+  creator: string
+  /** The root height that registered it. */
+  height: number
+  genesis: GenesisJson
+}
+
+export interface RegistryListView {
+  /** Entities registered in all. */
+  count: number
+  /** From index `from`, in the order they were registered. */
+  entities: RegistryEntryView[]
+}
+
+/** An entity's registry entry as read at a root height, with a proof of it under `prove`. */
+export interface RegistryEntryProofView {
+  entry: RegistryEntryView
+  height: number
+  stateRoot: string
+  /** Hex of the encoded state proof of the entry's key (core's encodeStateProof). */
+  proof?: string
 }
 
 /** Errors the API maps to HTTP statuses: the node throws these with a code. */
@@ -192,6 +222,10 @@ export interface NodeApi {
   kvGet(key: string, prove: boolean): Promise<KvView>
   kvKeys(prefix: string, limit: number): Promise<string[]>
   entity(): EntityView
+  /** The root's registry, from index `from`. */
+  registry(from: number, limit: number): RegistryListView
+  /** An entity by id (64 hex) or name; 404 when none is registered under it. */
+  registryEntry(idOrName: string, prove: boolean): RegistryEntryProofView
   proposals(): Promise<ProposalView[]>
   /** Emits 'event' with a NodeEvent. */
   events: EventEmitter

@@ -101,6 +101,26 @@ export const kvGetQuery = {
   properties: { prove: { type: 'string', enum: ['0', '1', 'true', 'false'] } },
 } as const
 
+export const DEFAULT_REGISTRY_LIMIT = 100
+export const MAX_REGISTRY_LIMIT = 1_000
+
+export const registryQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: { type: 'integer', minimum: 0 },
+    limit: { type: 'integer', minimum: 1, maximum: MAX_REGISTRY_LIMIT },
+  },
+} as const
+
+/** An entity id (64 hex) or a registered name (registry.ts ENTITY_NAME_PATTERN). */
+export const registryEntityParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['entity'],
+  properties: { entity: { type: 'string', pattern: '^([0-9a-fA-F]{64}|[a-z][a-z0-9._-]{0,63})$' } },
+} as const
+
 export const kvKeysQuery = {
   type: 'object',
   additionalProperties: false,

@@ -1,7 +1,7 @@
 // The genesis as operators see it: a JSON file with hex strings, converted to and from core's
 // Genesis. Conversion checks everything core checks (proofs of possession included).
 
-import { type Genesis, fromHex, makeGenesis, toHex } from '@p2pnode/core'
+import { type EntityParams, type Genesis, fromHex, makeGenesis, toHex } from '@p2pnode/core'
 import { describeValue } from '../describe-value.ts'
 
 export interface GenesisJson {
@@ -11,7 +11,7 @@ export interface GenesisJson {
   validators: Array<{ publicKey: string; account: string; shares: number; proofOfPossession: string; name?: string }>
   threshold?: { numerator: number; denominator: number }
   /** Any of core's EntityParams (each name is checked against them); the rest keep their defaults. */
-  params?: { proposalExpiry?: number; maxBlockTxs?: number; maxBlockBytes?: number; maxOpenProposals?: number; openAccounts?: number }
+  params?: Partial<EntityParams>
 }
 
 export function genesisToJson(g: Genesis, names: string[] = []): GenesisJson {

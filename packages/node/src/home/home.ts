@@ -11,7 +11,7 @@
 
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, stat } from 'node:fs/promises'
-import { AccountSigner, type Bytes, type Genesis, ValidatorSigner, fromHex, makeGenesis, toHex } from '@p2pnode/core'
+import { AccountSigner, type Bytes, type Genesis, ROOT_PARAMS, ValidatorSigner, fromHex, makeGenesis, toHex } from '@p2pnode/core'
 import { type NodeConfig, type NodeConfigInput, resolveConfig } from '../config.ts'
 import { writeFileAtomic } from './atomic-write.ts'
 import { HomeError, type HomePaths, KEY_MODE_OPEN_BITS, checkedApiToken, exists, homePaths, readHomeConfig, readJson } from './files.ts'
@@ -86,6 +86,7 @@ export function soloGenesis(network: string, keys: NodeKeys, time: number): Gene
   return makeGenesis({
     network,
     time,
+    params: ROOT_PARAMS,
     validators: [{ publicKey: fromHex(id.validatorPublicKey), account: fromHex(id.accountAddress), shares: 1, proofOfPossession: fromHex(id.proofOfPossession) }],
   })
 }

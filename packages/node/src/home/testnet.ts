@@ -4,7 +4,7 @@
 
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { type Genesis, ValidatorSigner, AccountSigner, makeGenesis } from '@p2pnode/core'
+import { type Genesis, ValidatorSigner, AccountSigner, ROOT_PARAMS, makeGenesis } from '@p2pnode/core'
 import { randomBytes } from 'node:crypto'
 import type { NodeConfigInput } from '../config.ts'
 import { loadOrCreateNodeKey } from '../network/keys.ts'
@@ -86,6 +86,7 @@ export async function generateTestnet(o: TestnetOptions): Promise<{ nodes: Testn
   const genesis = makeGenesis({
     network,
     time: o.now ?? Date.now(),
+    params: ROOT_PARAMS,
     validators: keys.slice(0, o.validators).map((k, i) => {
       const v = new ValidatorSigner(k.validatorSeed)
       return { publicKey: v.publicKey, account: new AccountSigner(k.accountSeed).address, shares: o.shares?.[i] ?? 1, proofOfPossession: v.provePossession() }

@@ -1,11 +1,20 @@
 // Reads of the entity's state: key/value entries (with proofs), the entity's own configuration,
-// and its open proposals.
+// its open proposals, and the root's registry of entities (entries with proofs).
 
 import type { FastifyInstance } from 'fastify'
 import type { NodeApi } from '../node-api.ts'
 import { ApiError } from '../node-api.ts'
 import { ApiErrorCode } from '../errors.ts'
-import { DEFAULT_KV_KEYS_LIMIT, KV_KEY_PATTERN, MAX_KV_PATH_CHARS, kvGetQuery, kvKeysQuery } from '../schemas.ts'
+import {
+  DEFAULT_KV_KEYS_LIMIT,
+  DEFAULT_REGISTRY_LIMIT,
+  KV_KEY_PATTERN,
+  MAX_KV_PATH_CHARS,
+  kvGetQuery,
+  kvKeysQuery,
+  registryEntityParams,
+  registryQuery,
+} from '../schemas.ts'
 
 const KV_KEY = new RegExp(KV_KEY_PATTERN, 's')
 
@@ -35,4 +44,15 @@ export function registerStateRoutes(app: FastifyInstance, node: NodeApi): void {
   app.get('/entity', async () => node.entity())
 
   app.get('/proposals', async () => ({ proposals: await node.proposals() }))
+
+  // the root's registry of entities (core machines/registry.ts)
+  app.get<{ Querystring: { from?: number; limit?: number } }>('/registry', { schema: { querystring: registryQuery } }, async (request) =>
+    node.registry(request.query.from ?? 0, request.query.limit ?? DEFAULT_REGISTRY_LIMIT),
+  )
+
+  app.get<{ Params: { entity: string }; Querystring: { prove?: string } }>(
+    '/registry/:entity',
+    { schema: { params: registryEntityParams, querystring: kvGetQuery } },
+    async (request) => node.registryEntry(request.params.entity, request.query.prove === '1' || request.query.prove === 'true'),
+  )
 }
