@@ -77,6 +77,23 @@ test('a taken name is refused (exit 9, its code); an unknown entity is not found
   assert.is((await json<RegistryEntryProofView>(3, 'entity', 'show', own.id)).entry.genesis.validators.length, 1, "the node's own key by default")
 })
 
+test('entity list shows the root this node hosts: its role, height and the validators that signed its head', async () => {
+  const listed = await json<Array<{ id: string; name: string; root: boolean; role: string; height: number; validators: number; validatorsOnline: number; peers: number }>>(2, 'entity', 'list')
+  assert.is(listed.length, 1)
+  const [root] = listed
+  assert.is(root!.id, (await node(2).client.status()).entity)
+  assert.is(root!.name, 'root')
+  assert.ok(root!.root)
+  assert.is(root!.role, 'validator')
+  assert.ok(root!.height > 0)
+  assert.is(root!.validators, 4)
+  assert.ok(root!.validatorsOnline >= 3 && root!.validatorsOnline <= 4, `a quorum of 4 signed the head: ${root!.validatorsOnline}`)
+  assert.is(root!.peers, 3, 'the three others on its vote topic')
+  const table = await cli(2, 'entity', 'list')
+  assertExit(table, 0, 'entity list')
+  assert.match(table.stdout, /root\s+validator/)
+})
+
 test("a tampered registry answer is refused by entity show --prove's check", () => {
   const chain = makeChain([1, 1], 'testnet', 'e')
   const genesis = makeGenesis({ network: 'testnet', time: 1, validators: chain.genesis.validators })

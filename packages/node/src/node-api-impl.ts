@@ -52,6 +52,7 @@ import {
   type KvView,
   type NodeApi,
   type PeerView,
+  type HostedEntityView,
   type ProposalView,
   type RegistryEntryProofView,
   type RegistryEntryView,
@@ -66,8 +67,18 @@ import { verdictFor } from './gossip/verdicts.ts'
 export const NODE_VERSION = '0.1.0'
 const MAX_REMEMBERED_REJECTIONS = 10_000
 
+/** What the API reads of each hosted entity (entity-host.ts's EntityHost). */
+export interface HostedEntity {
+  entity: EntityMachine
+  durable(): Tip
+  isValidator(): boolean
+  syncer: { readonly syncing: boolean }
+}
+
 export interface NodeApiParts {
   home: LoadedHome
+  /** Every entity the node hosts, the root first. */
+  hosted: () => readonly HostedEntity[]
   server: Server
   entity: EntityMachine
   /** The head as it is on disk: what every read answers from. */
@@ -328,6 +339,30 @@ export class NodeApiImpl implements NodeApi {
       pending: pending ? { activateAt: pending.activateAt, validators: pending.validators.map(view) } : null,
       params: state.params(),
     }
+  }
+
+  async entities(): Promise<HostedEntityView[]> {
+    const rootState = this.p.durable().state
+    return Promise.all(
+      this.p.hosted().map(async (h, i) => {
+        const tip = h.durable()
+        const commit = tip.height > 0 ? await h.entity.chainStore.loadCommit(tip.height) : undefined
+        const topic = this.p.network.topics(toHex(h.entity.id)).vote
+        return {
+          id: toHex(h.entity.id),
+          name: i === 0 ? 'root' : (registryEntry(rootState, h.entity.id)?.name ?? ''),
+          root: i === 0,
+          role: h.isValidator() ? 'validator' : 'follower',
+          height: tip.height,
+          headTime: tip.time,
+          validators: tip.state.validators().length,
+          validatorsOnline: commit ? signerIndices(decodeCommit(commit).signers).length : 0,
+          peers: this.p.network.topicPeers(topic).length,
+          syncing: h.syncer.syncing,
+          mempool: h.entity.mempool.size,
+        } satisfies HostedEntityView
+      }),
+    )
   }
 
   registry(from: number, limit: number): RegistryListView {

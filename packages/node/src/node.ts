@@ -1,21 +1,12 @@
-// The composition root: builds storage, the server machine, the network, consensus, sync, the
-// API and metrics from a node home, starts them in order (undoing what started if a later step
-// fails) and stops them in reverse, the database last. Everything that happens to the chain goes
-// through the server machine, whose frames are the write-ahead log.
+// The composition root: builds storage, the server machine, the network, one EntityHost per
+// hosted entity (its consensus, sync, transaction gossip and pruning: entity-host.ts), the API and
+// metrics from a node home, starts them in order (undoing what started if a later step fails) and
+// stops them in reverse, the database last. Everything that happens to a chain goes through the
+// server machine, whose frames are the write-ahead log of every entity the node hosts.
 
 import { EventEmitter } from 'node:events'
 import { createHash } from 'node:crypto'
-import {
-  AccountSigner,
-  type EntityMachine,
-  type Tip,
-  LevelStore,
-  Server,
-  ValidatorSigner,
-  equals,
-  timeoutMs,
-  toHex,
-} from '@p2pnode/core'
+import { AccountSigner, type EntityMachine, LevelStore, Server, ValidatorSigner } from '@p2pnode/core'
 import type { Logger } from 'pino'
 import type { NodeConfigInput } from './config.ts'
 import { type LoadedHome, loadHome } from './home/home.ts'
@@ -23,11 +14,7 @@ import { SignerState } from './home/signer-state.ts'
 import { createLogger } from './logger.ts'
 import { Network } from './network/network.ts'
 import { networkConfig } from './network/config.ts'
-import { ConsensusLoop, type CommittedInfo } from './consensus/loop.ts'
-import { TxBatches } from './gossip/tx-batches.ts'
-import type { Verdict } from './gossip/verdicts.ts'
-import { STALLED_AFTER_MS, Syncer } from './sync/syncer.ts'
-import { FollowOrSync } from './sync/follow.ts'
+import { EntityHost } from './entity-host.ts'
 import { DEFAULT_USELESS_BURST, DEFAULT_USELESS_PER_SECOND, UselessBudget } from './gossip/useless.ts'
 import { serveSync, MAX_SYNC_REQUEST_BYTES } from './sync/protocol.ts'
 import { NodeMetrics } from './metrics/metrics.ts'
@@ -35,14 +22,9 @@ import { createMetricsServer } from './metrics/server.ts'
 import { createApiServer } from './api/server.ts'
 import type { NodeEvent } from './api/node-api.ts'
 import { NodeApiImpl } from './node-api-impl.ts'
-import { Pruner } from './storage/pruner.ts'
 
 /** How often the server seals a frame of what arrived (the seed's 100 ms tick). */
 export const FRAME_INTERVAL_MS = 100
-/** How often the node asks peers how far they are, to notice it fell behind. */
-export const SYNC_CHECK_MS = 1_000
-/** Transaction batches in validation at once, in all and from one peer (network/gossip.ts). */
-export const TX_VALIDATION_BUDGET = { maxPending: 64, maxPendingPerPeer: 16 }
 
 export interface NodeOptions {
   home: string
@@ -113,108 +95,37 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       networkConfig({ ...config.p2p, network: config.network, dataDir: paths.p2p }),
       { logger: logger.child({ module: 'network' }), ...(config.metrics.enabled ? { metricsRegistry: metrics.registry } : {}) },
     )
-    const topics = network.topics(toHex(entity.id))
-    const publish = (topic: string, data: Uint8Array) => {
-      network.publish(topic, data).catch((err: Error) => log.debug({ topic, err: err.message }, 'publish failed'))
-    }
-
-    const isValidator = () => entity.tip.state.validators().some((v) => equals(v.publicKey, validator.publicKey))
-    // What the API reads: the head as it is on disk. The entity's tip in memory runs ahead of it
-    // for the few milliseconds between applying a block and writing its frame, and a read that
-    // saw height H must find block H.
-    let durable: Tip = entity.tip
-    let lastBlockTime = entity.tip.time
-    // storage.keepBlocks: old blocks pruned in the background, poked after every block
-    const pruner = new Pruner({
-      chain: entity.chainStore,
-      keepBlocks: config.storage.keepBlocks,
-      headHeight: () => durable.height,
-      logger: logger.child({ module: 'storage' }),
-      now: Date.now,
-      // a catch-up matters more than the history; syncer is made below, before any block comes
-      busy: () => syncer.syncing,
-    })
-    started.push({ name: 'pruner', stop: () => pruner.stop() })
-    const onCommitted = (info: Pick<CommittedInfo, 'height' | 'hash' | 'txHashes'> & Partial<CommittedInfo>) => {
-      durable = entity.tip
-      const time = entity.tip.time
-      metrics.blockCommitted({
-        height: info.height,
-        intervalSeconds: (time - lastBlockTime) / 1000,
-        ...(info.seenAt !== undefined && info.committedAt !== undefined ? { latencySeconds: (info.committedAt - info.seenAt) / 1000 } : {}),
-        ...(info.round !== undefined ? { rounds: info.round + 1 } : {}),
-      })
-      lastBlockTime = time
-      metrics.mempool(entity.mempool.size, entity.mempool.bytes)
-      emit({ type: 'block', height: info.height, hash: toHex(info.hash), txs: info.txHashes.length, time })
-      pruner.poke()
-    }
-
     const useless = new UselessBudget({
       burst: DEFAULT_USELESS_BURST,
       perSecond: DEFAULT_USELESS_PER_SECOND,
       now: Date.now,
       penalize: (peerId, reason) => network.penalize(peerId, reason),
     })
-    let fatal: ((err: Error) => void) | undefined
     let stoppedBy: Error | undefined
-    const consensus = new ConsensusLoop({
+    // the entities this node hosts: for now the network's root (the genesis file's)
+    const host = new EntityHost({
+      entity,
       server,
       store,
-      entity,
-      // Always given: the engine signs only at heights where this key is in the validator set.
-      signer: validator,
-      signerGuard,
-      host: {
-        publishProposal: (bytes) => publish(topics.proposal, bytes),
-        publishVote: (bytes) => publish(topics.vote, bytes),
-        publishCommit: (bytes) => publish(topics.commit, bytes),
-      },
-      blockIntervalMs: config.consensus.blockIntervalMs,
-      emptyBlockIntervalMs: config.consensus.emptyBlockIntervalMs,
-      timeouts: config.consensus,
-      now: Date.now,
-      logger: logger.child({ module: 'consensus' }),
-      onCommitted,
-      onUseless: (peerId, what) => useless.spend(peerId, what),
-      // only a verified commit tells a peer's height; a claim costs nothing to make
-      onVerifiedCommit: (peerId, height) => syncer.noteHeight(peerId, height),
-      onFatal: (err) => fatal?.(err),
-    })
-    const txs = new TxBatches({
-      server,
-      entity,
-      publish: (batch) => publish(topics.txs, batch),
-      batchMs: config.consensus.txBatchMs,
-      onUseless: (peerId, what) => useless.spend(peerId, what),
-    })
-    const syncer = new Syncer({
-      protocol: network.syncProtocol,
       network,
-      server,
-      entity,
-      threshold: config.consensus.syncThreshold,
-      // an idle network moves its tip once a heartbeat: two missed ones and a round mean stalled
-      stalledAfterMs: Math.max(STALLED_AFTER_MS, 2 * config.consensus.emptyBlockIntervalMs + timeoutMs(config.consensus.propose, 0)),
-      logger: logger.child({ module: 'sync' }),
-      now: Date.now,
-      onApplied: (height, txHashes) => {
-        metrics.syncBlocksApplied.inc()
-        onCommitted({ height, hash: entity.tip.hash, txHashes })
+      validator,
+      signerGuard,
+      config,
+      metrics,
+      useless,
+      logger,
+      emit,
+      // A failed write stops consensus for good (fail-stop): the node says so on /health and in
+      // its log, and the operator (or systemd) restarts it to recover from what is on disk.
+      onFatal: (err) => {
+        stoppedBy = err
+        host.halt()
+        emit({ type: 'fatal', message: err.message })
       },
     })
+    const hosts = [host]
+    started.push({ name: 'pruner', stop: () => Promise.all(hosts.map((h) => h.pruner.stop())).then(() => {}) })
 
-    const verdictOf = (kind: string, verdict: Verdict, from: string) => {
-      metrics.gossipMessage(kind, verdict)
-      if (verdict === 'reject') emit({ type: 'rejected', source: 'gossip', code: `GOSSIP_${kind.toUpperCase()}_REJECTED`, from, topic: kind })
-      return verdict
-    }
-    const noop = () => {}
-    // A transaction batch held for validation holds up to 1 MiB: their budget is the tightest.
-    network.subscribe(topics.txs, async (data, from) => verdictOf('txs', await txs.receiveQueued(data, from), from), noop, TX_VALIDATION_BUDGET)
-    network.subscribe(topics.proposal, (data, from) => verdictOf('proposal', consensus.receiveProposal(data, from), from), noop)
-    network.subscribe(topics.vote, (data, from) => verdictOf('vote', consensus.receiveVote(data, from), from), noop)
-    network.subscribe(topics.commit, (data, from) => verdictOf('commit', consensus.receiveCommit(data, from), from), noop)
     await network.handle(network.syncProtocol, (request) => serveSync(request, entity.chainStore, () => ({ height: entity.tip.height, headHash: entity.tip.hash })), {
       maxRequestBytes: MAX_SYNC_REQUEST_BYTES,
       // a request rate no honest peer reaches (network/serving-budget.ts) costs a penalty
@@ -227,7 +138,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     })
     network.on('peer:disconnect', (peerId) => {
       metrics.peers.set(network.peers().length)
-      syncer.forget(peerId)
+      for (const h of hosts) h.forget(peerId)
       useless.forget(peerId)
       emit({ type: 'peer:disconnect', peerId })
     })
@@ -250,39 +161,14 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     })
     started.push({ name: 'frames', stop: async () => {
       clearTimeout(frameTimer)
-      txs.stop()
+      for (const h of hosts) h.txs.stop()
       await server.flush(Date.now())
     } })
 
-    // Consensus runs unless the node is proven behind; sync runs until it is not (sync/follow.ts).
-    const follow = new FollowOrSync({
-      syncer,
-      consensus,
-      tipHeight: () => entity.tip.height,
-      intervalMs: SYNC_CHECK_MS,
-      logger: logger.child({ module: 'sync' }),
-      onEpisode: ({ syncing, height, target }) => {
-        metrics.setSyncing(syncing)
-        emit({ type: 'sync', syncing, height, target })
-        // the pruner waits out a sync; a node that only ever catches up gets its turn here
-        if (!syncing) pruner.poke()
-      },
-    })
-    await consensus.start()
-    follow.start()
-    started.push({ name: 'consensus', stop: () => {
-      follow.stop()
-      consensus.stop()
-    } })
-    // A failed write stops consensus for good (fail-stop): the node says so on /health and in its
-    // log, and the operator (or systemd) restarts it to recover from what is on disk.
-    fatal = (err) => {
-      stoppedBy = err
-      follow.stop()
-      emit({ type: 'fatal', message: err.message })
-    }
+    for (const h of hosts) await h.start()
+    started.push({ name: 'consensus', stop: () => hosts.forEach((h) => h.stop()) })
 
-    const api = new NodeApiImpl({ home, server, entity, durable: () => durable, network, consensus, syncer, txs, account, validator, events, fatal: () => stoppedBy })
+    const api = new NodeApiImpl({ home, hosted: () => hosts, server, entity, durable: () => host.durable(), network, consensus: host.consensus, syncer: host.syncer, txs: host.txs, account, validator, events, fatal: () => stoppedBy })
     const apiServer = createApiServer({
       node: api,
       host: config.api.host,
@@ -303,11 +189,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       started.push({ name: 'metrics', stop: () => metricsServer.stop() })
     }
 
-    log.info({ peerId: network.peerId, api: apiUrl, metrics: metricsUrl, listen: network.addresses(), height: entity.tip.height, validator: isValidator() }, 'node started')
+    log.info({ peerId: network.peerId, api: apiUrl, metrics: metricsUrl, listen: network.addresses(), height: entity.tip.height, validator: host.isValidator() }, 'node started')
     if (!isLoopback(config.api.host)) {
       log.warn({ host: config.api.host }, 'the HTTP API listens beyond this machine without TLS: its bearer token crosses the network in clear text (put it behind a TLS proxy or an ssh tunnel)')
     }
-    if (isValidator() && !config.storage.sync) {
+    if (host.isValidator() && !config.storage.sync) {
       log.warn('storage.sync is off: a power loss can lose votes this validator already sent, and with them its guard against signing twice')
     }
     return {

@@ -12,6 +12,7 @@ import {
   type KvView,
   type NodeApi,
   type PeerView,
+  type HostedEntityView,
   type ProposalView,
   type RegistryEntryProofView,
   type RegistryEntryView,
@@ -188,6 +189,10 @@ export class StandInNode implements NodeApi {
       pending: null,
       params: { ...DEFAULT_PARAMS, proposalExpiry: 100, maxBlockBytes: 1_000_000 },
     }
+  }
+
+  async entities(): Promise<HostedEntityView[]> {
+    return [{ id: 'aa'.repeat(32), name: 'root', root: true, role: 'validator', height: 4, headTime: 0, validators: 1, validatorsOnline: 1, peers: 0, syncing: false, mempool: 0 }]
   }
 
   registry(from: number, limit: number): RegistryListView {

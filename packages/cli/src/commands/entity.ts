@@ -44,8 +44,8 @@ function validatorLines(entry: RegistryEntryView): string[][] {
 export function registerEntity(program: Command): void {
   const entity = program
     .command('entity')
-    .description("entities of the network: the root entity's registry")
-    .addHelpText('after', '\nExamples:\n  p2pnode entity create --name payments --from-keys alice.json bob.json carol.json --wait\n  p2pnode entity show payments --prove\n  p2pnode entity registry')
+    .description("entities of the network: the root entity's registry, and those this node hosts")
+    .addHelpText('after', '\nExamples:\n  p2pnode entity create --name payments --from-keys alice.json bob.json carol.json --wait\n  p2pnode entity show payments --prove\n  p2pnode entity registry\n  p2pnode entity list')
 
   withWaitOptions(
     entity
@@ -122,6 +122,21 @@ Examples:
         ...(opts.prove ? ([['proof', `verified against the state root of root block ${view.height} (${view.proof!.length / 2} bytes)`]] as Array<[string, string]>) : []),
       ])
       printTable(['#', 'validator key', 'account', 'shares'], validatorLines(entry))
+    })
+
+  entity
+    .command('list')
+    .description('the entities this node hosts: role, height, validators online, peers')
+    .addHelpText('after', '\nExamples:\n  p2pnode entity list\n  p2pnode entity list --json   # [{"id", "name", "root", "role", "height", "validators", "validatorsOnline", "peers", "syncing", "mempool"}]')
+    .action(async (_options, command: Command) => {
+      const opts = command.optsWithGlobals<GlobalOptions>()
+      const node = await connect(opts)
+      const hosted = await call(node, (c) => c.entities())
+      if (opts.json) return printJson(hosted)
+      printTable(
+        ['id', 'name', 'role', 'height', 'validators online', 'peers', 'mempool'],
+        hosted.map((e) => [shortId(e.id), e.name || '-', e.syncing ? `${e.role} (syncing)` : e.role, String(e.height), `${e.validatorsOnline}/${e.validators}`, String(e.peers), String(e.mempool)]),
+      )
     })
 
   entity

@@ -20,6 +20,9 @@
 // |                             |  (, maxOpenProposals (, openAccounts)): trailing   |
 // |                             |  items at their defaults are left out]             |
 //
+// The root's registry of entities has its own keys (entity/, entityname/, registry/, entities/:
+// registry.ts).
+//
 // <h> is the height in 16 hex digits. No value grows with the number of proposals: the tree
 // hashes its keys, so there is no listing by prefix, and a list in one value would grow until it
 // no longer decoded (review C-1). Keys of the earlier layout, `expiry/<h>` with a list, are never

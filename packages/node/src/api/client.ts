@@ -11,6 +11,7 @@ import type {
   KvView,
   NodeEvent,
   PeerView,
+  HostedEntityView,
   ProposalView,
   RegistryEntryProofView,
   RegistryListView,
@@ -155,6 +156,10 @@ export class Client {
 
   entity(): Promise<EntityView> {
     return this.request('GET', '/entity')
+  }
+
+  async entities(): Promise<HostedEntityView[]> {
+    return (await this.request<{ entities: HostedEntityView[] }>('GET', '/entities')).entities
   }
 
   registry(from = 0, limit?: number): Promise<RegistryListView> {

@@ -137,6 +137,24 @@ export interface EntityView {
   params: EntityParams
 }
 
+/** An entity this node hosts (GET /entities, `p2pnode entity list`). */
+export interface HostedEntityView {
+  id: string
+  /** Its registered name; 'root' for the network's root entity. */
+  name: string
+  root: boolean
+  role: 'validator' | 'follower'
+  height: number
+  headTime: number
+  validators: number
+  /** Validators whose signature is in the certificate of the head block: the ones seen online last. */
+  validatorsOnline: number
+  /** Peers subscribed to the entity's vote topic. */
+  peers: number
+  syncing: boolean
+  mempool: number
+}
+
 /** One entity of the root's registry (core machines/registry.ts). */
 export interface RegistryEntryView {
   id: string
@@ -222,6 +240,8 @@ export interface NodeApi {
   kvGet(key: string, prove: boolean): Promise<KvView>
   kvKeys(prefix: string, limit: number): Promise<string[]>
   entity(): EntityView
+  /** The entities this node hosts, the root first. */
+  entities(): Promise<HostedEntityView[]>
   /** The root's registry, from index `from`. */
   registry(from: number, limit: number): RegistryListView
   /** An entity by id (64 hex) or name; 404 when none is registered under it. */

@@ -43,6 +43,8 @@ export function registerStateRoutes(app: FastifyInstance, node: NodeApi): void {
 
   app.get('/entity', async () => node.entity())
 
+  app.get('/entities', async () => ({ entities: await node.entities() }))
+
   app.get('/proposals', async () => ({ proposals: await node.proposals() }))
 
   // the root's registry of entities (core machines/registry.ts)
