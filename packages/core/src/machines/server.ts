@@ -5,18 +5,21 @@
 // seal into a frame {height, previous frame hash, time, inputs, state hash} and writes it, the
 // server root and every block the inputs committed in ONE atomic batch: the frames are the node's
 // write-ahead log, and a crash loses at most the inputs of the frame being filled.
+//
+// Inputs are built by server-input.ts (the log's format) and each machine's ops applied by
+// server-ops.ts; this file routes them, seals frames and restores the server from its root.
 
 import { type Bytes, compare, toHex } from '../bytes.ts'
 import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode, isCoreError } from '../errors.ts'
-import { type RlpItem, asBytes, asList, asString, asUint, decodeRlp, encodeRlp, encodeUint, asOptionalHash } from '../codec/rlp.ts'
-import { type ServerFrame, decodeVote, encodeFrame, encodeTx } from '../codec/objects.ts'
+import { type RlpItem, asBytes, asList, asUint, decodeRlp, encodeRlp, encodeUint } from '../codec/rlp.ts'
+import { type ServerFrame, encodeFrame } from '../codec/objects.ts'
 import { MAX_FRAME_BYTES, MAX_SERVER_INPUT_BYTES } from '../limits.ts'
 import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
 import { frameHeightKey, frameKey, prefixRange, serverRootKey } from '../storage/schema.ts'
 import { checkSchemaVersion } from '../storage/schema-version.ts'
-import { deleteFramesBelow, mempoolKey, votedBlockKey } from './server-store.ts'
-import type { Transaction, Vote, VoteStep } from '../types/chain.ts'
+import { deleteFramesBelow, mempoolKey } from './server-store.ts'
+import { type Machine, type ServerOutput, applyMachineInput, applyOwnInput } from './server-ops.ts'
 import { EntityMachine } from './entity.ts'
 import type { Genesis } from './genesis.ts'
 import type { MempoolConfig } from '../mempool/mempool.ts'
@@ -36,16 +39,6 @@ export interface ReceiveOptions {
   reserved?: boolean
 }
 
-export type ServerOutput =
-  | { type: 'tx.admitted'; entity: Bytes; hash: Bytes }
-  | { type: 'tx.rejected'; entity: Bytes; code: string }
-  | { type: 'block.committed'; entity: Bytes; height: number; hash: Bytes; txHashes: Bytes[] }
-  | { type: 'block.rejected'; entity: Bytes; code: string }
-  | { type: 'vote.signed'; vote: Vote }
-  | { type: 'vote.recorded'; vote: Vote }
-  | { type: 'tx.signed'; tx: Transaction; encoded: Bytes }
-  | { type: 'input.rejected'; code: string; message: string }
-
 export interface ServerOptions {
   /** 32 bytes naming this server; its root is stored under it. */
   id: Bytes
@@ -64,8 +57,6 @@ export interface ServerOptions {
    */
   keepFrames?: number
 }
-
-type Machine = { kind: 'entity'; m: EntityMachine } | { kind: 'validator'; m: ValidatorSigner } | { kind: 'account'; m: AccountSigner }
 
 export class Server {
   readonly id: Bytes
@@ -247,8 +238,12 @@ export class Server {
     }
     const opsBefore = this.pendingOps.length
     const out: ServerOutput[] = []
-    for (const [machine, value] of routed) out.push(...this.dispatch(machine, value))
-    for (const value of own) out.push(...this.applyOwn(value))
+    for (const [machine, value] of routed) out.push(...applyMachineInput(machine, value, this.pendingOps))
+    for (const value of own) {
+      const applied = applyOwnInput(this.counter, value)
+      this.counter = applied.counter
+      out.push(...applied.out)
+    }
     const changedNothing = this.pendingOps.length === opsBefore && out.length > 0 && out.every((o) => o.type === 'tx.rejected')
     if (!changedNothing) {
       this.inputs.push(input)
@@ -270,99 +265,6 @@ export class Server {
       return [machine, list[i + 1]!]
     })
     return { routed, own: list.slice(keys.length + 1) }
-  }
-
-  private dispatch(machine: Machine, value: RlpItem): ServerOutput[] {
-    try {
-      const f = asList(value, 'machine input')
-      const op = asString(f[0], 'op', 16)
-      if (machine.kind === 'entity') return this.entityInput(machine.m, op, f)
-      if (machine.kind === 'validator' && op === 'vote.record') {
-        // A vote the consensus engine signed, with the block it votes for: both durable with this
-        // frame, so that after a crash the engine gets them back (restoredVotes, restoredBlocks).
-        const vote = decodeVote(asBytes(f[1], 'vote'))
-        const block = asBytes(f[2], 'block')
-        const { dropped } = machine.m.recordVote(vote)
-        for (const hash of dropped) this.pendingOps.push({ type: 'del', key: votedBlockKey(vote.entity, hash) })
-        if (vote.blockHash && block.length > 0) {
-          this.pendingOps.push({ type: 'put', key: votedBlockKey(vote.entity, vote.blockHash), value: block })
-        }
-        return [{ type: 'vote.recorded', vote }]
-      }
-      if (machine.kind === 'validator' && op === 'vote') {
-        const [, network, entity, validator, height, round, step, hash] = f
-        const vote = machine.m.signVote(asString(network, 'network', 64), asBytes(entity, 'entity', 32), asUint(validator, 'validator'), {
-          height: asUint(height, 'height'),
-          round: asUint(round, 'round'),
-          step: asUint(step, 'step') as VoteStep,
-          blockHash: asOptionalHash(hash, 'blockHash'),
-        })
-        return [{ type: 'vote.signed', vote }]
-      }
-      if (machine.kind === 'account' && op === 'tx') {
-        const [, network, entity, nonce, kind, payload] = f
-        const tx = machine.m.signTransaction({
-          network: asString(network, 'network', 64),
-          entity: asBytes(entity, 'entity', 32),
-          nonce: asUint(nonce, 'nonce'),
-          kind: asString(kind, 'kind', 32) as Transaction['kind'],
-          payload: asBytes(payload, 'payload'),
-        })
-        return [{ type: 'tx.signed', tx, encoded: encodeTx(tx) }]
-      }
-      throw new CoreError(ErrorCode.ServerBadInput, `${machine.kind} has no op ${op}`)
-    } catch (err) {
-      if (!isCoreError(err)) throw err
-      return [{ type: 'input.rejected', code: err.code, message: err.message }]
-    }
-  }
-
-  private entityInput(entity: EntityMachine, op: string, f: RlpItem[]): ServerOutput[] {
-    if (op === 'tx') {
-      try {
-        const encoded = asBytes(f[1], 'tx')
-        const { hash } = entity.addTransaction(encoded)
-        this.pendingOps.push({ type: 'put', key: mempoolKey(entity.id, hash), value: encoded })
-        this.persistRemovals(entity)
-        return [{ type: 'tx.admitted', entity: entity.id, hash }]
-      } catch (err) {
-        if (!isCoreError(err)) throw err
-        return [{ type: 'tx.rejected', entity: entity.id, code: err.code }]
-      }
-    }
-    if (op === 'block') {
-      try {
-        const applied = entity.applyCommitted(asBytes(f[1], 'block'), asBytes(f[2], 'commit'))
-        this.pendingOps.push(...applied.ops)
-        this.persistRemovals(entity)
-        return [{ type: 'block.committed', entity: entity.id, height: applied.height, hash: applied.hash, txHashes: applied.txHashes }]
-      } catch (err) {
-        if (!isCoreError(err)) throw err
-        return [{ type: 'block.rejected', entity: entity.id, code: err.code }]
-      }
-    }
-    throw new CoreError(ErrorCode.ServerBadInput, `entity has no op ${op}`)
-  }
-
-  /** The persisted mempool follows the pool: what left it is deleted with the next frame. */
-  private persistRemovals(entity: EntityMachine): void {
-    for (const hash of entity.mempool.takeRemoved()) this.pendingOps.push({ type: 'del', key: mempoolKey(entity.id, hash) })
-  }
-
-  /** The server's own transactions: `counter.add N`, as in the seed's machine. */
-  private applyOwn(value: RlpItem): ServerOutput[] {
-    try {
-      const f = asList(value, 'server transaction', 2)
-      const op = asString(f[0], 'op', 16)
-      if (op !== 'counter.add') throw new CoreError(ErrorCode.ServerBadInput, `server has no op ${op}`)
-      const next = this.counter + asUint(f[1], 'amount')
-      if (!Number.isSafeInteger(next)) throw new CoreError(ErrorCode.ServerBadInput, 'counter would overflow')
-      this.counter = next
-      return []
-    } catch (err) {
-      if (!isCoreError(err)) throw err
-      return [{ type: 'input.rejected', code: err.code, message: err.message }]
-    }
   }
 
   /** Hash over the server's own state and every sub-machine's root, in key order. */
@@ -449,9 +351,5 @@ export class Server {
   }
 }
 
-/** Builds a server input: values routed to `routed` machines, then the server's own values. */
-export function encodeServerInput(routed: Array<[id: Bytes, value: RlpItem]>, own: RlpItem[] = []): Bytes {
-  return encodeRlp([routed.map(([id]) => id), ...routed.map(([, value]) => value), ...own])
-}
-
 export { loadVotedBlocks, readFrames } from './server-store.ts'
+export type { ServerOutput } from './server-ops.ts'

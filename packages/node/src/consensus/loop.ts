@@ -24,8 +24,8 @@ import {
   encodeBlock,
   encodeCommit,
   encodeProposal,
-  encodeServerInput,
-  encodeString,
+  voteRecordInput,
+  blockInput,
   encodeVote,
   initialState,
   heldProposals,
@@ -324,7 +324,7 @@ export class ConsensusLoop {
         host.publishProposal(encodeEnvelope(encodeProposal(effect.proposal), 0))
         return
       case 'PersistVote': {
-        const input = encodeServerInput([[signer!.id, [encodeString('vote.record'), encodeVote(effect.vote), effect.block?.bytes ?? new Uint8Array(0)]]])
+        const input = voteRecordInput(signer!.id, effect.vote, effect.block?.bytes)
         const out = await this.receiveOwn(input)
         if (out?.type !== 'vote.recorded') throw new Error(`own vote not recorded: ${JSON.stringify(out)}`)
         await server.flush(this.init.now()) // durable before BroadcastVote, which follows
@@ -372,7 +372,7 @@ export class ConsensusLoop {
   private async commit(effect: Extract<ConsensusEffect, { type: 'CommitBlock' }>): Promise<void> {
     const { entity, server, host } = this.init
     const commitBytes = encodeCommit(effect.commit)
-    const result = await this.receiveOwn(encodeServerInput([[entity.id, [encodeString('block'), effect.block.bytes, commitBytes]]]))
+    const result = await this.receiveOwn(blockInput(entity.id, effect.block.bytes, commitBytes))
     if (result?.type !== 'block.committed') {
       throw new Error(`decided block ${effect.height} does not apply: ${JSON.stringify(result)}`)
     }

@@ -6,7 +6,7 @@
 // message back to the peer it came from, and a batch from a peer is not re-batched here:
 // gossipsub forwards it as it is.
 
-import { type Bytes, type EntityMachine, type Server, ErrorCode, MAX_TX_BYTES, asBoundedBytes, asList, decodeRlp, encodeRlp, encodeServerInput, encodeString } from '@p2pnode/core'
+import { type Bytes, type EntityMachine, type Server, ErrorCode, MAX_TX_BYTES, asBoundedBytes, asList, decodeRlp, encodeRlp, txInput } from '@p2pnode/core'
 import { type Verdict, combine, verdictFor } from './verdicts.ts'
 
 export const MAX_BATCH_TXS = 1_000
@@ -65,7 +65,7 @@ export class TxBatches {
    */
   async submit(encoded: Bytes[], now: number): Promise<Array<{ hash: Bytes } | { code: string }>> {
     const results = encoded.map((tx): { hash: Bytes } | { code: string } => {
-      const out = this.server.receive(encodeServerInput([[this.entity.id, [encodeString('tx'), tx]]]))[0]
+      const out = this.server.receive(txInput(this.entity.id, tx))[0]
       if (out?.type !== 'tx.admitted') return { code: out && 'code' in out ? out.code : 'SERVER_BAD_INPUT' }
       this.queue(tx)
       return { hash: out.hash }
@@ -133,7 +133,7 @@ export class TxBatches {
     const verdicts: Verdict[] = []
     let gaps = 0
     for (const tx of txs) {
-      const out = this.server.receive(encodeServerInput([[this.entity.id, [encodeString('tx'), tx]]]))[0]
+      const out = this.server.receive(txInput(this.entity.id, tx))[0]
       if (out?.type === 'tx.admitted') {
         outcome.admitted.push(out.hash)
         verdicts.push('accept')

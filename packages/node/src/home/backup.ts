@@ -29,7 +29,7 @@ import {
   checkSchemaVersion,
   decodeRlp,
   encodeRlp,
-  encodeServerInput,
+  blockInput,
   encodeUint,
   equals,
   genesisId,
@@ -225,7 +225,7 @@ async function applyRecords(home: ChainHome, store: LevelStore, reader: BackupRe
     } catch {
       throw new BackupError('BACKUP_BAD_FILE', `the record of block ${height} does not decode`, { height })
     }
-    const outputs = server.receive(encodeServerInput([[entity.id, [utf8('block'), block, commit]]]))
+    const outputs = server.receive(blockInput(entity.id, block, commit))
     const committed = outputs.find((o) => o.type === 'block.committed')
     if (!committed || committed.height !== height) {
       const why = outputs.map((o) => ('code' in o ? o.code : o.type)).join(', ') || 'no output'

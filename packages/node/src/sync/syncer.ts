@@ -17,7 +17,7 @@
 // asked. When every peer ahead pruned the heights the node needs, it cannot sync, and says so
 // (blockedBy(), the log) instead of blaming them.
 
-import { type EntityMachine, type Server, encodeServerInput, encodeString, ErrorCode } from '@p2pnode/core'
+import { type EntityMachine, type Server, ErrorCode, blockInput } from '@p2pnode/core'
 import type { Logger } from 'pino'
 import { NetworkErrorCode, isNetworkError } from '../network/errors.ts'
 import { provenPrefix } from './evidence.ts'
@@ -346,7 +346,7 @@ export class Syncer {
   /** Applies one block through the server; waits out a full frame (our back-pressure, not the peer's fault). */
   private async apply(synced: SyncedBlock): Promise<{ ok: true; height: number; txHashes: Uint8Array[] } | { ok: false; code: string }> {
     const { server, entity } = this.init
-    const input = encodeServerInput([[entity.id, [encodeString('block'), synced.block, synced.commit]]])
+    const input = blockInput(entity.id, synced.block, synced.commit)
     for (let attempt = 0; ; attempt++) {
       const out = server.receive(input)[0]
       if (out?.type === 'block.committed') return { ok: true, height: out.height, txHashes: out.txHashes }

@@ -1,0 +1,51 @@
+// The server's inputs, built in one place. An input is RLP `[keys[], values...]`: value i
+// (i < len(keys)) goes to the machine whose 32-byte id is key i, the rest are the server's own
+// transactions; each value is `[op, fields...]` (server-ops.ts applies them). The frames log these
+// bytes, so the encoding is the write-ahead log's format: callers build inputs with the functions
+// below, never by hand.
+
+import type { Bytes } from '../bytes.ts'
+import { type RlpItem, encodeRlp, encodeString, encodeUint } from '../codec/rlp.ts'
+import { encodeVote } from '../codec/objects.ts'
+import type { Vote } from '../types/chain.ts'
+
+/** Each machine's ops, as the log spells them. */
+export const ServerOp = {
+  /** entity: admit a signed transaction to the mempool. */
+  Tx: 'tx',
+  /** entity: apply a block with its quorum certificate. */
+  Block: 'block',
+  /** validator signer: record a vote it signed (and the block it votes for) before it is sent. */
+  VoteRecord: 'vote.record',
+  /** validator signer: sign a vote. */
+  Vote: 'vote',
+  /** account signer: sign a transaction (its op name is the entity's `tx`; the machine tells them apart). */
+  SignTx: 'tx',
+  /** the server's own: add to its counter. */
+  CounterAdd: 'counter.add',
+} as const
+
+/** Builds a server input: values routed to `routed` machines, then the server's own values. */
+export function encodeServerInput(routed: Array<[id: Bytes, value: RlpItem]>, own: RlpItem[] = []): Bytes {
+  return encodeRlp([routed.map(([id]) => id), ...routed.map(([, value]) => value), ...own])
+}
+
+/** A signed transaction for an entity's mempool. */
+export function txInput(entity: Bytes, tx: Bytes): Bytes {
+  return encodeServerInput([[entity, [encodeString(ServerOp.Tx), tx]]])
+}
+
+/** A committed block and its encoded certificate, for the entity to apply. */
+export function blockInput(entity: Bytes, block: Bytes, commit: Bytes): Bytes {
+  return encodeServerInput([[entity, [encodeString(ServerOp.Block), block, commit]]])
+}
+
+/** A vote the validator signer signed, with the block it votes for (empty for none). */
+export function voteRecordInput(signer: Bytes, vote: Vote, block: Bytes = new Uint8Array(0)): Bytes {
+  return encodeServerInput([[signer, [encodeString(ServerOp.VoteRecord), encodeVote(vote), block]]])
+}
+
+/** The server's own `counter.add N`. */
+export function counterAddValue(amount: number): RlpItem {
+  return [encodeString(ServerOp.CounterAdd), encodeUint(amount)]
+}
