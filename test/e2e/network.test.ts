@@ -117,10 +117,10 @@ net('the API refuses a missing or wrong token, a malformed body and an oversized
 net("Prometheus metrics: the node's own and libp2p's, on their own port", async ({ cluster }) => {
   const node = cluster.nodes[4]!
   const text = await (await fetch(`http://127.0.0.1:${node.metricsPort}/metrics`)).text()
-  const height = Number(text.match(/^p2pnode_chain_height (\d+)/m)?.[1])
+  const height = Number(text.match(/^p2pnode_chain_height\{entity="root"\} (\d+)/m)?.[1])
   assert.ok(height > 0, 'p2pnode_chain_height')
   assert.match(text, /^p2pnode_network_peers [1-9]/m)
-  assert.match(text, /^p2pnode_gossip_messages_total\{topic="vote",verdict="accept"\} [1-9]/m)
+  assert.match(text, /^p2pnode_gossip_messages_total\{entity="root",topic="vote",verdict="accept"\} [1-9]/m)
   assert.match(text, /^libp2p_/m, "libp2p's own metrics")
   assert.match(text, /^nodejs_eventloop_lag_seconds/m)
 })

@@ -16,7 +16,7 @@ import { TxBatches } from './gossip/tx-batches.ts'
 import type { UselessBudget } from './gossip/useless.ts'
 import type { Verdict } from './gossip/verdicts.ts'
 import type { SignerState } from './home/signer-state.ts'
-import type { NodeMetrics } from './metrics/metrics.ts'
+import type { EntityMetrics } from './metrics/metrics.ts'
 import type { Network } from './network/network.ts'
 import { Pruner } from './storage/pruner.ts'
 import { FollowOrSync } from './sync/follow.ts'
@@ -37,7 +37,8 @@ export interface EntityHostInit {
   /** The key's record beside it, which outlives the database. */
   signerGuard: SignerState
   config: Pick<NodeConfig, 'consensus' | 'storage'>
-  metrics: NodeMetrics
+  /** The node's instruments with this entity's label bound (NodeMetrics.forEntity). */
+  metrics: EntityMetrics
   useless: UselessBudget
   logger: Logger
   emit: (event: NodeEvent) => void
@@ -123,7 +124,7 @@ export class EntityHost {
       logger: logger.child({ module: 'sync' }),
       now: Date.now,
       onApplied: (height, txHashes) => {
-        metrics.syncBlocksApplied.inc()
+        metrics.syncBlockApplied()
         this.committed({ height, hash: entity.tip.hash, txHashes })
       },
     })

@@ -111,7 +111,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       validator,
       signerGuard,
       config,
-      metrics,
+      metrics: metrics.forEntity('root'),
       useless,
       logger,
       emit,

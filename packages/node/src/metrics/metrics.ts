@@ -4,7 +4,10 @@
 // @libp2p/prometheus-metrics' `registry` option.
 //
 // Labels stay low-cardinality on purpose: gossip is labelled by topic kind (txs, proposal, vote,
-// commit), not by the full topic string; API requests by route pattern, not by URL.
+// commit), not by the full topic string; API requests by route pattern, not by URL. What belongs
+// to one hosted entity (chain, consensus, mempool, sync, its gossip) carries an `entity` label:
+// `root` for the network's root entity, else the entity's registered name or its id (hex). An
+// EntityHost gets `forEntity(label)`, a view with the label bound.
 
 import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
@@ -39,15 +42,15 @@ export class NodeMetrics {
   readonly registry: Registry
 
   readonly peers: Gauge
-  readonly gossipMessages: Counter<'topic' | 'verdict'>
-  readonly height: Gauge
-  readonly blockInterval: Histogram
-  readonly commitLatency: Histogram
-  readonly roundsPerHeight: Histogram
-  readonly mempoolTxs: Gauge
-  readonly mempoolBytes: Gauge
-  readonly syncing: Gauge
-  readonly syncBlocksApplied: Counter
+  readonly gossipMessages: Counter<'entity' | 'topic' | 'verdict'>
+  readonly height: Gauge<'entity'>
+  readonly blockInterval: Histogram<'entity'>
+  readonly commitLatency: Histogram<'entity'>
+  readonly roundsPerHeight: Histogram<'entity'>
+  readonly mempoolTxs: Gauge<'entity'>
+  readonly mempoolBytes: Gauge<'entity'>
+  readonly syncing: Gauge<'entity'>
+  readonly syncBlocksApplied: Counter<'entity'>
   readonly apiRequests: Counter<'route' | 'method' | 'status'>
   readonly apiRequestDuration: Histogram<'route' | 'method'>
 
@@ -75,33 +78,37 @@ export class NodeMetrics {
     this.peers = new Gauge({ name: `${p}network_peers`, help: 'Connected peers', registers })
     this.gossipMessages = new Counter({
       name: `${p}gossip_messages_total`,
-      help: 'Gossip messages received, by topic kind and validation verdict',
-      labelNames: ['topic', 'verdict'],
+      help: 'Gossip messages received, by entity, topic kind and validation verdict',
+      labelNames: ['entity', 'topic', 'verdict'],
       registers,
     })
-    this.height = new Gauge({ name: `${p}chain_height`, help: 'Height of the last committed block', registers })
+    const labelNames = ['entity'] as const
+    this.height = new Gauge({ name: `${p}chain_height`, help: 'Height of the last committed block', labelNames, registers })
     this.blockInterval = new Histogram({
       name: `${p}chain_block_interval_seconds`,
       help: 'Time between consecutive committed blocks (by block time)',
       buckets: BLOCK_INTERVAL_BUCKETS,
+      labelNames,
       registers,
     })
     this.commitLatency = new Histogram({
       name: `${p}consensus_commit_latency_seconds`,
       help: 'From the proposal first seen to its commit',
       buckets: COMMIT_LATENCY_BUCKETS,
+      labelNames,
       registers,
     })
     this.roundsPerHeight = new Histogram({
       name: `${p}consensus_rounds_per_height`,
       help: 'Rounds a height took to commit (1 when the first proposal is committed)',
       buckets: ROUNDS_BUCKETS,
+      labelNames,
       registers,
     })
-    this.mempoolTxs = new Gauge({ name: `${p}mempool_txs`, help: 'Transactions in the mempool', registers })
-    this.mempoolBytes = new Gauge({ name: `${p}mempool_bytes`, help: 'Encoded size of the mempool', registers })
-    this.syncing = new Gauge({ name: `${p}sync_active`, help: '1 while the node is syncing, 0 while it follows consensus', registers })
-    this.syncBlocksApplied = new Counter({ name: `${p}sync_blocks_applied_total`, help: 'Blocks applied through sync', registers })
+    this.mempoolTxs = new Gauge({ name: `${p}mempool_txs`, help: 'Transactions in the mempool', labelNames, registers })
+    this.mempoolBytes = new Gauge({ name: `${p}mempool_bytes`, help: 'Encoded size of the mempool', labelNames, registers })
+    this.syncing = new Gauge({ name: `${p}sync_active`, help: '1 while the entity is syncing, 0 while it follows consensus', labelNames, registers })
+    this.syncBlocksApplied = new Counter({ name: `${p}sync_blocks_applied_total`, help: 'Blocks applied through sync', labelNames, registers })
     this.apiRequests = new Counter({
       name: `${p}api_requests_total`,
       help: 'HTTP API requests, by route pattern, method and status',
@@ -117,29 +124,9 @@ export class NodeMetrics {
     })
   }
 
-  /** A gossip message got its verdict. `topic` is the topic kind: txs, proposal, vote, commit. */
-  gossipMessage(topic: string, verdict: GossipVerdict): void {
-    this.gossipMessages.inc({ topic, verdict })
-  }
-
-  /**
-   * A block was committed. The interval and latency are optional: the first block after a start
-   * has no predecessor to measure from, and a block learned through sync has no proposal seen.
-   */
-  blockCommitted(c: { height: number; intervalSeconds?: number; latencySeconds?: number; rounds?: number }): void {
-    this.height.set(c.height)
-    if (c.intervalSeconds !== undefined && c.intervalSeconds >= 0) this.blockInterval.observe(c.intervalSeconds)
-    if (c.latencySeconds !== undefined && c.latencySeconds >= 0) this.commitLatency.observe(c.latencySeconds)
-    if (c.rounds !== undefined) this.roundsPerHeight.observe(c.rounds)
-  }
-
-  mempool(txs: number, bytes: number): void {
-    this.mempoolTxs.set(txs)
-    this.mempoolBytes.set(bytes)
-  }
-
-  setSyncing(syncing: boolean): void {
-    this.syncing.set(syncing ? 1 : 0)
+  /** The instruments of one hosted entity, its `entity` label bound. */
+  forEntity(entity: string): EntityMetrics {
+    return new EntityMetrics(this, entity)
   }
 
   apiRequest(route: string, method: string, status: number, seconds: number): void {
@@ -150,5 +137,47 @@ export class NodeMetrics {
   /** The Prometheus text exposition of everything registered. */
   async text(): Promise<string> {
     return this.registry.metrics()
+  }
+}
+
+/** One hosted entity's view of the node's instruments (NodeMetrics.forEntity). */
+export class EntityMetrics {
+  constructor(
+    private readonly m: NodeMetrics,
+    readonly entity: string,
+  ) {
+    // the series exist from the start (0), not from the first event
+    m.height.set({ entity }, 0)
+    m.syncing.set({ entity }, 0)
+  }
+
+  /** A gossip message got its verdict. `topic` is the topic kind: txs, proposal, vote, commit. */
+  gossipMessage(topic: string, verdict: GossipVerdict): void {
+    this.m.gossipMessages.inc({ entity: this.entity, topic, verdict })
+  }
+
+  /**
+   * A block was committed. The interval and latency are optional: the first block after a start
+   * has no predecessor to measure from, and a block learned through sync has no proposal seen.
+   */
+  blockCommitted(c: { height: number; intervalSeconds?: number; latencySeconds?: number; rounds?: number }): void {
+    const labels = { entity: this.entity }
+    this.m.height.set(labels, c.height)
+    if (c.intervalSeconds !== undefined && c.intervalSeconds >= 0) this.m.blockInterval.observe(labels, c.intervalSeconds)
+    if (c.latencySeconds !== undefined && c.latencySeconds >= 0) this.m.commitLatency.observe(labels, c.latencySeconds)
+    if (c.rounds !== undefined) this.m.roundsPerHeight.observe(labels, c.rounds)
+  }
+
+  mempool(txs: number, bytes: number): void {
+    this.m.mempoolTxs.set({ entity: this.entity }, txs)
+    this.m.mempoolBytes.set({ entity: this.entity }, bytes)
+  }
+
+  setSyncing(syncing: boolean): void {
+    this.m.syncing.set({ entity: this.entity }, syncing ? 1 : 0)
+  }
+
+  syncBlockApplied(): void {
+    this.m.syncBlocksApplied.inc({ entity: this.entity })
   }
 }
