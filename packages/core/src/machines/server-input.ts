@@ -5,7 +5,8 @@
 // below, never by hand.
 
 import type { Bytes } from '../bytes.ts'
-import { type RlpItem, encodeRlp, encodeString, encodeUint } from '../codec/rlp.ts'
+import { type RlpItem, asBytes, asList, asString, decodeRlp, encodeRlp, encodeString, encodeUint } from '../codec/rlp.ts'
+import { MAX_SERVER_INPUT_BYTES } from '../limits.ts'
 import { encodeVote } from '../codec/objects.ts'
 import type { Vote } from '../types/chain.ts'
 
@@ -23,6 +24,10 @@ export const ServerOp = {
   SignTx: 'tx',
   /** the server's own: add to its counter. */
   CounterAdd: 'counter.add',
+  /** the server's own: it joined an entity (Server.host), with the entity's genesis. */
+  EntityHost: 'entity.host',
+  /** the server's own: it left an entity it joined (Server.leave), by id. */
+  EntityLeave: 'entity.leave',
 } as const
 
 /** Builds a server input: values routed to `routed` machines, then the server's own values. */
@@ -48,4 +53,28 @@ export function voteRecordInput(signer: Bytes, vote: Vote, block: Bytes = new Ui
 /** The server's own `counter.add N`. */
 export function counterAddValue(amount: number): RlpItem {
   return [encodeString(ServerOp.CounterAdd), encodeUint(amount)]
+}
+
+/** The server's own record of joining an entity: `entity.host GENESIS` (Server.host logs it). */
+export function entityHostValue(genesis: Bytes): RlpItem {
+  return [encodeString(ServerOp.EntityHost), genesis]
+}
+
+/** The server's own record of leaving a joined entity: `entity.leave ID` (Server.leave logs it). */
+export function entityLeaveValue(id: Bytes): RlpItem {
+  return [encodeString(ServerOp.EntityLeave), id]
+}
+
+/** The joins (genesis) and leaves (entity id) among an input's own values, in order (Server.replay). */
+type JoinOrLeave = { op: typeof ServerOp.EntityHost | typeof ServerOp.EntityLeave; arg: Bytes }
+
+export function joinsAndLeaves(input: Bytes): JoinOrLeave[] {
+  const list = asList(decodeRlp(input, MAX_SERVER_INPUT_BYTES, 'server input'), 'server input')
+  return list.slice(asList(list[0], 'server input keys').length + 1).flatMap((value): JoinOrLeave[] => {
+    const f = asList(value, 'server transaction')
+    const op = asString(f[0], 'op', 16)
+    if (op === ServerOp.EntityHost) return [{ op, arg: asBytes(f[1], 'genesis') }]
+    if (op === ServerOp.EntityLeave) return [{ op, arg: asBytes(f[1], 'entity', 32) }]
+    return []
+  })
 }

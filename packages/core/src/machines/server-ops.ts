@@ -5,6 +5,7 @@
 // which the server writes with the frame.
 
 import type { Bytes } from '../bytes.ts'
+import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode, isCoreError } from '../errors.ts'
 import { type RlpItem, asBytes, asList, asOptionalHash, asString, asUint } from '../codec/rlp.ts'
 import { decodeVote, encodeTx } from '../codec/objects.ts'
@@ -107,11 +108,24 @@ function persistRemovals(entity: EntityMachine, ops: BatchOp[]): void {
   for (const hash of entity.mempool.takeRemoved()) ops.push({ type: 'del', key: mempoolKey(entity.id, hash) })
 }
 
-/** The server's own transaction `counter.add N`, as in the seed's machine: the new counter, or a rejection. */
-export function applyOwnInput(counter: number, value: RlpItem): { counter: number; out: ServerOutput[] } {
+/**
+ * The server's own transactions: `counter.add N`, as in the seed's machine, and the records of
+ * joining and leaving an entity, which Server.host and Server.leave log after doing it (so here
+ * they only check that it was done: a joined entity is open, a left one is not). Returns the new
+ * counter, or a rejection.
+ */
+export function applyOwnInput(counter: number, value: RlpItem, joined: (id: Bytes) => boolean): { counter: number; out: ServerOutput[] } {
   try {
     const f = asList(value, 'server transaction', 2)
     const op = asString(f[0], 'op', 16)
+    if (op === ServerOp.EntityHost) {
+      if (!joined(sha256(asBytes(f[1], 'genesis')))) throw new CoreError(ErrorCode.ServerUnknownMachine, 'entity.host of an entity not opened: Server.host logs it')
+      return { counter, out: [] }
+    }
+    if (op === ServerOp.EntityLeave) {
+      if (joined(asBytes(f[1], 'entity', 32))) throw new CoreError(ErrorCode.ServerBadInput, 'entity.leave of an entity still hosted: Server.leave logs it')
+      return { counter, out: [] }
+    }
     if (op !== ServerOp.CounterAdd) throw new CoreError(ErrorCode.ServerBadInput, `server has no op ${op}`)
     const next = counter + asUint(f[1], 'amount')
     if (!Number.isSafeInteger(next)) throw new CoreError(ErrorCode.ServerBadInput, 'counter would overflow')

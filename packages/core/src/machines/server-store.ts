@@ -2,12 +2,13 @@
 // replays, trimmed to a window), the persisted mempool, and the blocks its validator signer voted for.
 
 import { type Bytes, toHex } from '../bytes.ts'
-import { CoreError, ErrorCode } from '../errors.ts'
+import { CoreError, ErrorCode, isCoreError } from '../errors.ts'
 import { type ServerFrame, decodeFrame } from '../codec/objects.ts'
 import { MAX_FRAME_BYTES } from '../limits.ts'
 import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
 import { PREFIX_FRAME_HEIGHT, frameHeightKey, frameKey, metaKey, prefixRange } from '../storage/schema.ts'
 import type { ValidatorSigner } from './signer.ts'
+import type { EntityMachine } from './entity.ts'
 
 /** Deletions per batch when a long frame log is trimmed. */
 const TRIM_BATCH_OPS = 2_000
@@ -19,6 +20,25 @@ export function mempoolKey(entity: Bytes, txHash?: Bytes): Bytes {
 
 export function votedBlockKey(entity: Bytes, blockHash: Bytes): Bytes {
   return metaKey(`voted/${toHex(entity)}/${toHex(blockHash)}`)
+}
+
+/**
+ * Re-admits the transactions that were waiting when the node stopped (or died): a transaction
+ * the node accepted is in its persisted mempool until it commits or is dropped, so a restart
+ * loses none. Those that became invalid meanwhile are deleted.
+ */
+export async function reloadMempool(store: KeyValueStore, entity: EntityMachine): Promise<void> {
+  const stale: BatchOp[] = []
+  for await (const [key, encoded] of store.iterate(prefixRange(mempoolKey(entity.id)))) {
+    try {
+      entity.addTransaction(encoded)
+    } catch (err) {
+      if (!isCoreError(err)) throw err
+      stale.push({ type: 'del', key })
+    }
+  }
+  entity.mempool.takeRemoved()
+  if (stale.length > 0) await store.batch(stale)
 }
 
 /** The blocks a validator signer voted for at its latest height, as persisted with its votes. */

@@ -9,19 +9,21 @@
 // Inputs are built by server-input.ts (the log's format) and each machine's ops applied by
 // server-ops.ts; this file routes them, seals frames and restores the server from its root.
 
-import { type Bytes, compare, toHex } from '../bytes.ts'
+import { type Bytes, compare, fromHex, toHex } from '../bytes.ts'
 import { sha256 } from '../hash.ts'
 import { CoreError, ErrorCode, isCoreError } from '../errors.ts'
-import { type RlpItem, asBytes, asList, asUint, decodeRlp, encodeRlp, encodeUint } from '../codec/rlp.ts'
+import { type RlpItem, asBytes, asList, decodeRlp, encodeRlp, encodeUint } from '../codec/rlp.ts'
 import { type ServerFrame, encodeFrame } from '../codec/objects.ts'
 import { MAX_FRAME_BYTES, MAX_SERVER_INPUT_BYTES } from '../limits.ts'
 import type { BatchOp, KeyValueStore } from '../storage/interface.ts'
-import { frameHeightKey, frameKey, prefixRange, serverRootKey } from '../storage/schema.ts'
+import { frameHeightKey, frameKey, serverRootKey } from '../storage/schema.ts'
 import { checkSchemaVersion } from '../storage/schema-version.ts'
-import { deleteFramesBelow, mempoolKey } from './server-store.ts'
+import { deleteFramesBelow, reloadMempool } from './server-store.ts'
 import { type Machine, type ServerOutput, applyMachineInput, applyOwnInput } from './server-ops.ts'
 import { EntityMachine } from './entity.ts'
-import type { Genesis } from './genesis.ts'
+import { type Genesis, decodeGenesis, encodeGenesis, genesisId } from './genesis.ts'
+import { ServerOp, encodeServerInput, entityHostValue, entityLeaveValue, joinsAndLeaves } from './server-input.ts'
+import { type ServerRoot, decodeServerRoot, encodeServerRoot } from './server-root.ts'
 import type { MempoolConfig } from '../mempool/mempool.ts'
 import { AccountSigner, ValidatorSigner } from './signer.ts'
 
@@ -64,6 +66,9 @@ export class Server {
   private readonly sync: boolean
   private readonly keepFrames: number
   private readonly machines = new Map<string, Machine>()
+  /** Entities joined at run time (host), by id hex: their encoded genesis, kept in the root. */
+  private readonly joined = new Map<string, Bytes>()
+  private readonly mempoolConfig: Partial<MempoolConfig> | undefined
   private counter = 0
   private height = 0
   private prevHash: Bytes | null = null
@@ -86,6 +91,7 @@ export class Server {
     this.store = options.store
     this.sync = options.sync ?? true
     this.keepFrames = options.keepFrames ?? 0
+    this.mempoolConfig = options.mempool
     if (!Number.isSafeInteger(this.keepFrames) || this.keepFrames < 0) throw new CoreError(ErrorCode.ServerBadInput, `keepFrames must be an integer >= 0, got ${options.keepFrames}`)
   }
 
@@ -107,7 +113,10 @@ export class Server {
       const m = new AccountSigner(seed)
       server.machines.set(toHex(m.id), { kind: 'account', m })
     }
-    const root = await options.store.get(serverRootKey(options.id))
+    const stored = await options.store.get(serverRootKey(options.id))
+    const root = stored === undefined ? undefined : decodeServerRoot(stored)
+    // the entities joined at run time, before the state hash that counts them is checked
+    for (const genesis of root?.joined ?? []) await server.open(genesis)
     if (root !== undefined) server.restore(root)
     await server.trimFrames()
     await server.reloadMempools()
@@ -119,27 +128,65 @@ export class Server {
     if (this.keepFrames > 0) await deleteFramesBelow(this.store, this.height - this.keepFrames + 1)
   }
 
-  /**
-   * Re-admits the transactions that were waiting when the node stopped (or died): a transaction
-   * the node accepted is in its persisted mempool until it commits or is dropped, so a restart
-   * loses none. Those that became invalid meanwhile are deleted.
-   */
+  /** Every hosted entity's persisted mempool back in its pool (server-store.ts reloadMempool). */
   private async reloadMempools(): Promise<void> {
-    for (const machine of this.machines.values()) {
-      if (machine.kind !== 'entity') continue
-      const entity = machine.m
-      const stale: BatchOp[] = []
-      for await (const [key, encoded] of this.store.iterate(prefixRange(mempoolKey(entity.id)))) {
-        try {
-          entity.addTransaction(encoded)
-        } catch (err) {
-          if (!isCoreError(err)) throw err
-          stale.push({ type: 'del', key })
-        }
-      }
-      entity.mempool.takeRemoved()
-      if (stale.length > 0) await this.store.batch(stale)
+    for (const machine of this.machines.values()) if (machine.kind === 'entity') await reloadMempool(this.store, machine.m)
+  }
+
+  /** Opens an entity joined before a restart (its genesis from the root), without logging anything. */
+  private async open(genesisBytes: Bytes): Promise<EntityMachine> {
+    const { entity, ops } = await EntityMachine.open(decodeGenesis(genesisBytes), this.store, this.mempoolConfig)
+    const key = toHex(entity.id)
+    const again = this.machines.get(key)
+    if (again?.kind === 'entity') return again.m // opened meanwhile
+    if (again) throw new CoreError(ErrorCode.ServerBadInput, `entity ${key.slice(0, 16)} has the id of a signer`)
+    this.machines.set(key, { kind: 'entity', m: entity })
+    this.joined.set(key, genesisBytes)
+    this.pendingOps.push(...ops)
+    return entity
+  }
+
+  /**
+   * Starts hosting an entity at run time: opens it (from its genesis, or from what the store kept
+   * of it since it was last hosted) and logs `entity.host` in the open frame, whose root lists it
+   * from then on. Until that frame is on disk a crash forgets the join, never half of it.
+   */
+  async host(genesis: Genesis): Promise<EntityMachine> {
+    if (this.broken) throw this.broken
+    const known = this.entity(genesisId(genesis))
+    if (known) return known
+    const bytes = encodeGenesis(genesis)
+    const entity = await this.open(bytes)
+    this.receive(encodeServerInput([], [entityHostValue(bytes)]))
+    return entity
+  }
+
+  /** Stops hosting an entity joined with host(); its chain stays in the store. */
+  leave(id: Bytes): void {
+    if (this.broken) throw this.broken
+    const key = toHex(id)
+    if (!this.joined.has(key)) throw new CoreError(ErrorCode.ServerUnknownMachine, `entity ${key.slice(0, 16)} was not joined (the configured ones stay)`)
+    this.machines.delete(key)
+    this.joined.delete(key)
+    this.receive(encodeServerInput([], [entityLeaveValue(id)]))
+  }
+
+  /** Whether `id` is an entity joined at run time (not one the node was configured with). */
+  isJoined(id: Bytes): boolean {
+    return this.joined.has(toHex(id))
+  }
+
+  /**
+   * Replays a logged input into this server (a replay of the frames from genesis): the joins and
+   * leaves it carries open and drop their entities first, as host() and leave() did when it was
+   * logged, then it is received as it was.
+   */
+  async replay(input: Bytes): Promise<ServerOutput[]> {
+    for (const { op, arg } of joinsAndLeaves(input)) {
+      if (op === ServerOp.EntityHost) await this.open(arg)
+      else if (this.joined.delete(toHex(arg))) this.machines.delete(toHex(arg))
     }
+    return this.receive(input)
   }
 
   /**
@@ -240,7 +287,7 @@ export class Server {
     const out: ServerOutput[] = []
     for (const [machine, value] of routed) out.push(...applyMachineInput(machine, value, this.pendingOps))
     for (const value of own) {
-      const applied = applyOwnInput(this.counter, value)
+      const applied = applyOwnInput(this.counter, value, (id) => this.joined.has(toHex(id)))
       this.counter = applied.counter
       out.push(...applied.out)
     }
@@ -327,28 +374,25 @@ export class Server {
   }
 
   private encodeRoot(height: number, frameHash: Bytes, stateHash: Bytes): Bytes {
-    const records: RlpItem[] = []
-    for (const [key, machine] of [...this.machines.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (machine.kind === 'validator') records.push([Buffer.from(key, 'hex'), machine.m.encodeRecord()])
-    }
-    return encodeRlp([encodeUint(height), frameHash, stateHash, encodeUint(this.counter), records])
+    const sorted = [...this.machines.entries()].sort(([a], [b]) => (a < b ? -1 : 1))
+    const records = sorted.flatMap(([key, machine]): Array<[Bytes, RlpItem]> => (machine.kind === 'validator' ? [[fromHex(key), machine.m.encodeRecord()]] : []))
+    const joined = [...this.joined.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, genesis]) => genesis)
+    return encodeServerRoot({ height, frameHash, stateHash, counter: this.counter, records, joined })
   }
 
-  private restore(bytes: Bytes): void {
-    const f = asList(decodeRlp(bytes, MAX_FRAME_BYTES, 'server root'), 'server root', 5)
-    this.height = asUint(f[0], 'height')
-    this.prevHash = asBytes(f[1], 'frameHash', 32)
-    const stored = asBytes(f[2], 'stateHash', 32)
-    this.counter = asUint(f[3], 'counter')
-    for (const record of asList(f[4], 'signer records')) {
-      const [key, value] = asList(record, 'signer record', 2)
-      const machine = this.machines.get(toHex(asBytes(key, 'signer id', 32)))
-      if (machine?.kind === 'validator') machine.m.restoreRecord(value!)
+  private restore(root: ServerRoot): void {
+    this.height = root.height
+    this.prevHash = root.frameHash
+    this.counter = root.counter
+    for (const [id, record] of root.records) {
+      const machine = this.machines.get(toHex(id))
+      if (machine?.kind === 'validator') machine.m.restoreRecord(record)
     }
-    if (compare(stored, this.stateHash()) !== 0) {
+    if (compare(root.stateHash, this.stateHash()) !== 0) {
       throw new CoreError(ErrorCode.ServerStateMismatch, `state after frame ${this.height} does not match its stored hash`)
     }
   }
+
 }
 
 export { loadVotedBlocks, readFrames } from './server-store.ts'
