@@ -21,6 +21,7 @@ import type { Network } from './network/network.ts'
 import { Pruner } from './storage/pruner.ts'
 import { FollowOrSync } from './sync/follow.ts'
 import { STALLED_AFTER_MS, Syncer } from './sync/syncer.ts'
+import { encodeEntitySyncRequest } from './sync/protocol.ts'
 
 /** How often the node asks peers how far they are, to notice it fell behind. */
 export const SYNC_CHECK_MS = 1_000
@@ -29,6 +30,8 @@ export const TX_VALIDATION_BUDGET = { maxPending: 64, maxPendingPerPeer: 16 }
 
 export interface EntityHostInit {
   entity: EntityMachine
+  /** The network's root entity: synced over sync/1 (every release speaks it), the others over sync/2. */
+  root: boolean
   server: Server
   store: KeyValueStore
   network: Network
@@ -61,6 +64,8 @@ export class EntityHost {
    */
   private durableTip: Tip
   private lastBlockTime: number
+  /** The entity's gossip topics, subscribed from construction until close(). */
+  private readonly topics: string[]
 
   constructor(init: EntityHostInit) {
     this.init = init
@@ -70,6 +75,7 @@ export class EntityHost {
     this.lastBlockTime = entity.tip.time
     const log = logger.child({ module: 'node' })
     const topics = network.topics(toHex(entity.id))
+    this.topics = Object.values(topics)
     const publish = (topic: string, data: Uint8Array) => {
       network.publish(topic, data).catch((err: Error) => log.debug({ topic, err: err.message }, 'publish failed'))
     }
@@ -114,7 +120,7 @@ export class EntityHost {
       onUseless: (peerId, what) => useless.spend(peerId, what),
     })
     this.syncer = new Syncer({
-      protocol: network.syncProtocol,
+      ...(init.root ? { protocol: network.syncProtocol } : { protocol: network.entitySyncProtocol, encodeRequest: (r) => encodeEntitySyncRequest(entity.id, r) }),
       network,
       server,
       entity,
@@ -176,6 +182,14 @@ export class EntityHost {
   stop(): void {
     this.follow.stop()
     this.consensus.stop()
+  }
+
+  /** Leaves the entity's topics and stops everything of it (the node then leaves it in the server). */
+  async close(): Promise<void> {
+    this.stop()
+    this.txs.stop()
+    for (const topic of this.topics) this.init.network.unsubscribe(topic)
+    await this.pruner.stop()
   }
 
   /** A failed write stopped consensus: no more hand-overs to it. */

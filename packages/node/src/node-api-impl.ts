@@ -7,6 +7,7 @@ import {
   type AccountSigner,
   type Bytes,
   type EntityMachine,
+  type Genesis,
   type Server,
   type ValidatorSigner,
   type Tip,
@@ -79,6 +80,10 @@ export interface NodeApiParts {
   home: LoadedHome
   /** Every entity the node hosts, the root first. */
   hosted: () => readonly HostedEntity[]
+  /** Hosts an entity from its genesis (node.ts); resolves once it runs. */
+  join: (genesis: Genesis) => Promise<void>
+  /** Stops hosting a joined entity; throws for the root or one not hosted. */
+  leave: (id: Bytes) => Promise<void>
   server: Server
   entity: EntityMachine
   /** The head as it is on disk: what every read answers from. */
@@ -365,6 +370,31 @@ export class NodeApiImpl implements NodeApi {
     )
   }
 
+  async joinEntity(idOrName: string): Promise<HostedEntityView> {
+    const tip = this.p.durable()
+    const id = this.registeredId(idOrName)
+    const entry = registryEntry(tip.state, id)!
+    await this.p.join(entry.genesis)
+    return (await this.entities()).find((e) => e.id === toHex(id))!
+  }
+
+  async leaveEntity(idOrName: string): Promise<void> {
+    const hosted = this.p.hosted()
+    const asId = /^[0-9a-fA-F]{64}$/.test(idOrName) ? fromHex(idOrName.toLowerCase()) : registryIdByName(this.p.durable().state, idOrName)
+    const at = asId ? hosted.findIndex((h) => equals(h.entity.id, asId)) : -1
+    if (at < 0) throw new ApiError(404, ApiErrorCode.EntityNotHosted, `this node does not host ${idOrName}`)
+    if (at === 0) throw new ApiError(409, ApiErrorCode.EntityRoot, 'the root entity cannot be left: every node follows it')
+    await this.p.leave(hosted[at]!.entity.id)
+  }
+
+  /** The id of a registered entity named by id or name; 404 when none is registered under it. */
+  private registeredId(idOrName: string): Bytes {
+    const tip = this.p.durable()
+    const id = /^[0-9a-fA-F]{64}$/.test(idOrName) ? fromHex(idOrName.toLowerCase()) : registryIdByName(tip.state, idOrName)
+    if (!id || !registryEntry(tip.state, id)) throw new ApiError(404, ApiErrorCode.EntityUnknown, `no entity ${idOrName} is registered (at root height ${tip.height})`)
+    return id
+  }
+
   registry(from: number, limit: number): RegistryListView {
     const state = this.p.durable().state
     const entities = registryIds(state, from, limit).flatMap((id) => {
@@ -376,9 +406,8 @@ export class NodeApiImpl implements NodeApi {
 
   registryEntry(idOrName: string, prove: boolean): RegistryEntryProofView {
     const tip = this.p.durable()
-    const id = /^[0-9a-fA-F]{64}$/.test(idOrName) ? fromHex(idOrName.toLowerCase()) : registryIdByName(tip.state, idOrName)
-    const entry = id && registryEntry(tip.state, id)
-    if (!id || !entry) throw new ApiError(404, ApiErrorCode.EntityUnknown, `no entity ${idOrName} is registered (at root height ${tip.height})`)
+    const id = this.registeredId(idOrName)
+    const entry = registryEntry(tip.state, id)!
     const view: RegistryEntryProofView = { entry: registryView(entry), height: tip.height, stateRoot: toHex(tip.state.root()) }
     if (prove) view.proof = toHex(encodeStateProof(tip.state.tree.prove(registryEntryKey(id))))
     return view

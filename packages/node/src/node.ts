@@ -6,7 +6,7 @@
 
 import { EventEmitter } from 'node:events'
 import { createHash } from 'node:crypto'
-import { AccountSigner, type EntityMachine, LevelStore, Server, ValidatorSigner } from '@p2pnode/core'
+import { AccountSigner, type EntityMachine, type Genesis, LevelStore, Server, ValidatorSigner, equals, genesisId, registryEntry, toHex } from '@p2pnode/core'
 import type { Logger } from 'pino'
 import type { NodeConfigInput } from './config.ts'
 import { type LoadedHome, loadHome } from './home/home.ts'
@@ -16,7 +16,7 @@ import { Network } from './network/network.ts'
 import { networkConfig } from './network/config.ts'
 import { EntityHost } from './entity-host.ts'
 import { DEFAULT_USELESS_BURST, DEFAULT_USELESS_PER_SECOND, UselessBudget } from './gossip/useless.ts'
-import { serveSync, MAX_SYNC_REQUEST_BYTES } from './sync/protocol.ts'
+import { MAX_SYNC_REQUEST_BYTES, serveEntitySync, serveSync } from './sync/protocol.ts'
 import { NodeMetrics } from './metrics/metrics.ts'
 import { createMetricsServer } from './metrics/server.ts'
 import { createApiServer } from './api/server.ts'
@@ -102,35 +102,72 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       penalize: (peerId, reason) => network.penalize(peerId, reason),
     })
     let stoppedBy: Error | undefined
-    // the entities this node hosts: for now the network's root (the genesis file's)
-    const host = new EntityHost({
-      entity,
-      server,
-      store,
-      network,
-      validator,
-      signerGuard,
-      config,
-      metrics: metrics.forEntity('root'),
-      useless,
-      logger,
-      emit,
-      // A failed write stops consensus for good (fail-stop): the node says so on /health and in
-      // its log, and the operator (or systemd) restarts it to recover from what is on disk.
-      onFatal: (err) => {
-        stoppedBy = err
-        host.halt()
-        emit({ type: 'fatal', message: err.message })
-      },
-    })
-    const hosts = [host]
+    // The entities this node hosts: the network's root (the genesis file's) first, then those it
+    // joined (the server root lists them; `p2pnode entity join`). Each runs in its own EntityHost.
+    const hosts: EntityHost[] = []
+    const labelOf = (id: Uint8Array) => registryEntry(hosts[0]?.durable().state ?? entity.tip.state, id)?.name || toHex(id)
+    const makeHost = (hosted: EntityMachine, root: boolean) =>
+      new EntityHost({
+        entity: hosted,
+        root,
+        server,
+        store,
+        network,
+        validator,
+        signerGuard,
+        config,
+        metrics: metrics.forEntity(root ? 'root' : labelOf(hosted.id)),
+        useless,
+        logger: root ? logger : logger.child({ entity: labelOf(hosted.id) }),
+        emit,
+        // A failed write stops consensus for good (fail-stop): the node says so on /health and in
+        // its log, and the operator (or systemd) restarts it to recover from what is on disk.
+        onFatal: (err) => {
+          stoppedBy = err
+          for (const h of hosts) h.halt()
+          emit({ type: 'fatal', message: err.message })
+        },
+      })
+    hosts.push(makeHost(entity, true))
+    for (const id of server.entityIds()) if (server.isJoined(id)) hosts.push(makeHost(server.entity(id)!, false))
+    const host = hosts[0]!
+    const hostOf = (id: Uint8Array) => hosts.find((h) => equals(h.entity.id, id))
     started.push({ name: 'pruner', stop: () => Promise.all(hosts.map((h) => h.pruner.stop())).then(() => {}) })
 
-    await network.handle(network.syncProtocol, (request) => serveSync(request, entity.chainStore, () => ({ height: entity.tip.height, headHash: entity.tip.hash })), {
-      maxRequestBytes: MAX_SYNC_REQUEST_BYTES,
-      // a request rate no honest peer reaches (network/serving-budget.ts) costs a penalty
-      onAbuse: (peerId, reason) => network.penalize(peerId, `sync serving: ${reason}`),
-    })
+    // a request rate no honest peer reaches (network/serving-budget.ts) costs a penalty
+    const serving = { maxRequestBytes: MAX_SYNC_REQUEST_BYTES, onAbuse: (peerId: string, reason: string) => network.penalize(peerId, `sync serving: ${reason}`) }
+    const syncTip = (h: EntityHost) => () => ({ height: h.entity.tip.height, headHash: h.entity.tip.hash })
+    await network.handle(network.syncProtocol, (request) => serveSync(request, entity.chainStore, syncTip(host)), serving)
+    await network.handle(
+      network.entitySyncProtocol,
+      (request) => serveEntitySync(request, (id) => {
+        const h = hostOf(id)
+        return h && { chain: h.entity.chainStore, tip: syncTip(h) }
+      }),
+      serving,
+    )
+
+    /** Joins an entity at run time: durable in the server's root before it runs (entity-host.ts). */
+    const join = async (genesis: Genesis): Promise<void> => {
+      if (hostOf(genesisId(genesis))) return
+      const joined = await server.host(genesis)
+      await server.flush(Date.now())
+      if (hostOf(joined.id)) return
+      const h = makeHost(joined, false)
+      hosts.push(h)
+      await h.start()
+      log.info({ entity: toHex(joined.id), name: labelOf(joined.id), validator: h.isValidator() }, 'joined an entity')
+    }
+    const leave = async (id: Uint8Array): Promise<void> => {
+      const at = hosts.findIndex((h) => equals(h.entity.id, id))
+      if (at <= 0) throw new Error(at === 0 ? 'the root entity cannot be left' : 'this node does not host that entity')
+      const [h] = hosts.splice(at, 1)
+      await h!.close()
+      server.leave(id)
+      await server.flush(Date.now())
+      log.info({ entity: toHex(id) }, 'left an entity')
+    }
+
     network.on('peer:connect', (peerId) => {
       metrics.peers.set(network.peers().length)
       const peer = network.peers().find((p) => p.peerId === peerId)
@@ -168,7 +205,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     for (const h of hosts) await h.start()
     started.push({ name: 'consensus', stop: () => hosts.forEach((h) => h.stop()) })
 
-    const api = new NodeApiImpl({ home, hosted: () => hosts, server, entity, durable: () => host.durable(), network, consensus: host.consensus, syncer: host.syncer, txs: host.txs, account, validator, events, fatal: () => stoppedBy })
+    const api = new NodeApiImpl({ home, hosted: () => hosts, join, leave, server, entity, durable: () => host.durable(), network, consensus: host.consensus, syncer: host.syncer, txs: host.txs, account, validator, events, fatal: () => stoppedBy })
     const apiServer = createApiServer({
       node: api,
       host: config.api.host,

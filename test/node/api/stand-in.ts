@@ -195,6 +195,14 @@ export class StandInNode implements NodeApi {
     return [{ id: 'aa'.repeat(32), name: 'root', root: true, role: 'validator', height: 4, headTime: 0, validators: 1, validatorsOnline: 1, peers: 0, syncing: false, mempool: 0 }]
   }
 
+  async joinEntity(idOrName: string): Promise<HostedEntityView> {
+    throw new ApiError(404, 'ENTITY_UNKNOWN', `no entity ${idOrName} is registered`)
+  }
+
+  async leaveEntity(idOrName: string): Promise<void> {
+    throw new ApiError(404, 'ENTITY_NOT_HOSTED', `this node does not host ${idOrName}`)
+  }
+
   registry(from: number, limit: number): RegistryListView {
     return { count: this.registered.length, entities: this.registered.slice(from, from + limit) }
   }

@@ -125,6 +125,32 @@ Examples:
     })
 
   entity
+    .command('join')
+    .argument('<entity>', 'its id (64 hex) or name, as registered in the root')
+    .description('host a registered entity: follow it, or validate it when this node\'s key is in its set (no restart)')
+    .addHelpText('after', '\nThe node must have the root entity at the height that registered it. The join is kept across restarts.\n\nExamples:\n  p2pnode entity join payments\n  p2pnode entity join 3f9a…(64 hex) --json')
+    .action(async (name: string, _options, command: Command) => {
+      const opts = command.optsWithGlobals<GlobalOptions>()
+      const node = await connect(opts)
+      const joined = await call(node, (c) => c.joinEntity(name))
+      if (opts.json) return printJson(joined)
+      printLine(`hosting ${joined.name || joined.id} (${joined.id}) as ${joined.role} at height ${joined.height}`)
+    })
+
+  entity
+    .command('leave')
+    .argument('<entity>', 'its id (64 hex) or name')
+    .description('stop hosting an entity joined before (its chain stays on disk for a later join)')
+    .addHelpText('after', '\nExamples:\n  p2pnode entity leave payments')
+    .action(async (name: string, _options, command: Command) => {
+      const opts = command.optsWithGlobals<GlobalOptions>()
+      const node = await connect(opts)
+      await call(node, (c) => c.leaveEntity(name))
+      if (opts.json) return printJson({ left: name })
+      printLine(`no longer hosting ${name}`)
+    })
+
+  entity
     .command('list')
     .description('the entities this node hosts: role, height, validators online, peers')
     .addHelpText('after', '\nExamples:\n  p2pnode entity list\n  p2pnode entity list --json   # [{"id", "name", "root", "role", "height", "validators", "validatorsOnline", "peers", "syncing", "mempool"}]')

@@ -162,6 +162,15 @@ export class Client {
     return (await this.request<{ entities: HostedEntityView[] }>('GET', '/entities')).entities
   }
 
+  /** Starts hosting a registered entity, by id or name. */
+  joinEntity(entity: string): Promise<HostedEntityView> {
+    return this.request('POST', '/entities', { entity })
+  }
+
+  async leaveEntity(entity: string): Promise<void> {
+    await this.request('DELETE', `/entities/${encodeURIComponent(entity)}`)
+  }
+
   registry(from = 0, limit?: number): Promise<RegistryListView> {
     const params = new URLSearchParams({ from: String(from) })
     if (limit !== undefined) params.set('limit', String(limit))

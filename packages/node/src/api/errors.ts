@@ -14,6 +14,10 @@ export const ApiErrorCode = {
   BlockNotFound: 'BLOCK_NOT_FOUND',
   /** No entity is registered under that id or name. */
   EntityUnknown: 'ENTITY_UNKNOWN',
+  /** The node does not host that entity (leave). */
+  EntityNotHosted: 'ENTITY_NOT_HOSTED',
+  /** The root entity cannot be left. */
+  EntityRoot: 'ENTITY_ROOT',
   /** A block below the node's first kept height (storage.keepBlocks pruned it): 410. */
   BlockPruned: 'BLOCK_PRUNED',
   /** A string that passes the peer id pattern but does not decode as one. */

@@ -242,6 +242,10 @@ export interface NodeApi {
   entity(): EntityView
   /** The entities this node hosts, the root first. */
   entities(): Promise<HostedEntityView[]>
+  /** Starts hosting a registered entity (by id or name), without a restart. */
+  joinEntity(idOrName: string): Promise<HostedEntityView>
+  /** Stops hosting an entity joined before. */
+  leaveEntity(idOrName: string): Promise<void>
   /** The root's registry, from index `from`. */
   registry(from: number, limit: number): RegistryListView
   /** An entity by id (64 hex) or name; 404 when none is registered under it. */

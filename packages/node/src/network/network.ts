@@ -27,7 +27,7 @@ import type { Logger } from './logger.ts'
 import { PeerCachingDatastore } from './peer-datastore.ts'
 import { PeerBook } from './peers.ts'
 import type { PeerInfo } from './peers.ts'
-import { entityTopics, gossipTopic, isForeignNetwork, syncProtocol } from './protocols.ts'
+import { entitySyncProtocol, entityTopics, gossipTopic, isForeignNetwork, syncProtocol } from './protocols.ts'
 import type { GossipKind } from './protocols.ts'
 import { handle, request } from './request-response.ts'
 import type { Registry } from 'prom-client'
@@ -58,6 +58,8 @@ export class Network extends EventEmitter<NetworkEvents> {
   readonly config: NetworkConfig
   readonly peerId: string
   readonly syncProtocol: string
+  /** Sync whose requests name the entity (sync/2): every entity but the root is synced over it. */
+  readonly entitySyncProtocol: string
   private readonly libp2p: P2p
   private readonly datastore: LevelDatastore
   private readonly peerRecords: PeerCachingDatastore
@@ -81,6 +83,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.log = log
     this.peerId = libp2p.peerId.toString()
     this.syncProtocol = syncProtocol(config.network)
+    this.entitySyncProtocol = entitySyncProtocol(config.network)
     this.gossip = new Gossip(libp2p.services.pubsub, log.child({ part: 'gossip' }), (event) => this.onVerdict(event))
     this.dialer = new Dialer(dialerHost(libp2p), bans, log.child({ part: 'dialer' }), {
       minConnections: config.minConnections,

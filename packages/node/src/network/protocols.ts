@@ -9,6 +9,8 @@ export type GossipKind = (typeof GOSSIP_KINDS)[number]
 
 export const GOSSIP_VERSION = 1
 export const SYNC_VERSION = 1
+/** The sync protocol whose requests name the entity (sync/protocol.ts). */
+export const ENTITY_SYNC_VERSION = 2
 export const DHT_VERSION = '1.0.0'
 
 /** Prefix shared by all of one network's protocols: `/p2pnode/<network>/`. */
@@ -24,6 +26,14 @@ export function dhtProtocol(network: string): string {
 /** Request/response sync protocol id: `/p2pnode/<network>/sync/1`. */
 export function syncProtocol(network: string): string {
   return `${PROTOCOL_ROOT}/${network}/sync/${SYNC_VERSION}`
+}
+
+/**
+ * Sync that names the entity asked about: `/p2pnode/<network>/sync/2`. Version 1 (no entity)
+ * stays, and always means the network's root entity.
+ */
+export function entitySyncProtocol(network: string): string {
+  return `${PROTOCOL_ROOT}/${network}/sync/${ENTITY_SYNC_VERSION}`
 }
 
 /** Gossip topic: `/p2pnode/<network>/<entity hex>/<kind>/1`. */

@@ -4,6 +4,14 @@
 //   request ["blocks", from, count]    -> [[block, commit], ...]  (consecutive heights from `from`)
 //                                         or the error SYNC_PRUNED when `from` was pruned
 //
+// Version 1 asks about the network's root entity. `/p2pnode/<network>/sync/2` names the entity:
+// each request is the version 1 request with the entity id first (`[entity, "status"]`,
+// `[entity, "blocks", from, count]`), the answers are the same, and a node that does not host the
+// entity answers SYNC_UNKNOWN_ENTITY. The root stays on version 1, so a release that speaks only
+// version 1 syncs the root from any node and is synced from; it cannot sync (or serve) the other
+// entities, which it cannot host either, and a node asking it over version 2 gets "protocol not
+// supported" and asks another peer.
+//
 // Responses stop early at MAX_BLOCKS_PER_RESPONSE blocks or MAX_RESPONSE_BYTES, so one answer is
 // bounded whatever was asked. Every block is verified by the requester (commit first) before it
 // is applied: a peer can waste our time, never corrupt our chain.
@@ -19,6 +27,7 @@ import {
   type ChainStore,
   CoreError,
   ErrorCode,
+  type RlpItem,
   MAX_BLOCK_BYTES,
   MAX_COMMIT_BYTES,
   asBoundedBytes,
@@ -47,7 +56,22 @@ export function encodeSyncRequest(r: SyncRequest): Bytes {
 }
 
 export function decodeSyncRequest(bytes: Bytes): SyncRequest {
+  return requestOf(asList(decodeRlp(bytes, MAX_SYNC_REQUEST_BYTES, 'sync request'), 'sync request'))
+}
+
+/** Version 2: the request for `entity`. */
+export function encodeEntitySyncRequest(entity: Bytes, r: SyncRequest): Bytes {
+  return r.type === 'status'
+    ? encodeRlp([entity, encodeString('status')])
+    : encodeRlp([entity, encodeString('blocks'), encodeUint(r.from), encodeUint(r.count)])
+}
+
+export function decodeEntitySyncRequest(bytes: Bytes): { entity: Bytes; request: SyncRequest } {
   const f = asList(decodeRlp(bytes, MAX_SYNC_REQUEST_BYTES, 'sync request'), 'sync request')
+  return { entity: asBytes(f[0], 'entity', 32), request: requestOf(f.slice(1)) }
+}
+
+function requestOf(f: RlpItem[]): SyncRequest {
   const type = asString(f[0], 'type', 16)
   // exactly the request's fields: one request, one encoding
   if (type === 'status') {
@@ -113,8 +137,24 @@ export function decodeBlocks(bytes: Bytes): SyncedBlock[] {
  * height is refused with SYNC_PRUNED (the requester asks a peer that has them), also when the
  * heights were pruned while they were being read.
  */
-export async function serveSync(request: Bytes, chain: ChainStore, tip: () => { height: number; headHash: Bytes }): Promise<Bytes> {
-  const r = decodeSyncRequest(request)
+export async function serveSync(request: Bytes, chain: ChainStore, tip: () => SyncTip): Promise<Bytes> {
+  return answer(decodeSyncRequest(request), chain, tip)
+}
+
+/** The code a node answers a version 2 request with for an entity it does not host. */
+export const SYNC_UNKNOWN_ENTITY = 'SYNC_UNKNOWN_ENTITY'
+
+export type SyncTip = { height: number; headHash: Bytes }
+
+/** Serves version 2: `find` gives the chain and tip of an entity this node hosts. */
+export async function serveEntitySync(request: Bytes, find: (entity: Bytes) => { chain: ChainStore; tip: () => SyncTip } | undefined): Promise<Bytes> {
+  const { entity, request: r } = decodeEntitySyncRequest(request)
+  const hosted = find(entity)
+  if (!hosted) throw new RequestRefused(SYNC_UNKNOWN_ENTITY, 'this node does not host that entity')
+  return answer(r, hosted.chain, hosted.tip)
+}
+
+async function answer(r: SyncRequest, chain: ChainStore, tip: () => SyncTip): Promise<Bytes> {
   const { height: head, headHash } = tip()
   if (r.type === 'status') return encodeStatus({ height: head, headHash, servesFrom: Math.min(chain.firstKept, Math.max(head, 1)) })
   const from = Math.max(1, r.from)

@@ -21,7 +21,7 @@ import { type EntityMachine, type Server, ErrorCode, blockInput } from '@p2pnode
 import type { Logger } from 'pino'
 import { NetworkErrorCode, isNetworkError } from '../network/errors.ts'
 import { provenPrefix } from './evidence.ts'
-import { MAX_BLOCKS_PER_RESPONSE, MAX_RESPONSE_MESSAGE, MAX_STATUS_BYTES, SYNC_PRUNED, type SyncedBlock, decodeBlocks, decodeStatus, encodeSyncRequest } from './protocol.ts'
+import { MAX_BLOCKS_PER_RESPONSE, MAX_RESPONSE_MESSAGE, MAX_STATUS_BYTES, SYNC_PRUNED, type SyncRequest, type SyncedBlock, decodeBlocks, decodeStatus, encodeSyncRequest } from './protocol.ts'
 
 export interface SyncNetwork {
   peers(): Array<{ peerId: string }>
@@ -31,6 +31,8 @@ export interface SyncNetwork {
 
 export interface SyncerInit {
   protocol: string
+  /** How a request is put on `protocol` (default version 1's, for the root; protocol.ts). */
+  encodeRequest?: (r: SyncRequest) => Uint8Array
   network: SyncNetwork
   server: Server
   entity: EntityMachine
@@ -125,9 +127,11 @@ export class Syncer {
   private catching: Promise<number> | undefined
 
   private readonly timeouts: { statusMs: number; probeMs: number; blocksMs: number }
+  private readonly encode: (r: SyncRequest) => Uint8Array
 
   constructor(private readonly init: SyncerInit) {
     this.timeouts = init.timeouts ?? { statusMs: STATUS_TIMEOUT_MS, probeMs: PROBE_TIMEOUT_MS, blocksMs: BLOCKS_TIMEOUT_MS }
+    this.encode = init.encodeRequest ?? encodeSyncRequest
   }
 
   /** The highest height a peer whose claims are believed reports (0 with none). */
@@ -177,7 +181,7 @@ export class Syncer {
     await Promise.all(
       stale.map(async ({ peerId }) => {
         try {
-          const answer = await this.init.network.request(peerId, this.init.protocol, encodeSyncRequest({ type: 'status' }), { timeoutMs: this.timeouts.statusMs, maxResponseBytes: MAX_STATUS_BYTES })
+          const answer = await this.init.network.request(peerId, this.init.protocol, this.encode({ type: 'status' }), { timeoutMs: this.timeouts.statusMs, maxResponseBytes: MAX_STATUS_BYTES })
           const status = decodeStatus(answer)
           this.noteHeight(peerId, status.height, status.servesFrom)
         } catch {
@@ -312,7 +316,7 @@ export class Syncer {
   }
 
   private async request(peerId: string, from: number, count: number, timeoutMs: number): Promise<SyncedBlock[]> {
-    const bytes = await this.init.network.request(peerId, this.init.protocol, encodeSyncRequest({ type: 'blocks', from, count }), { timeoutMs, maxResponseBytes: MAX_RESPONSE_MESSAGE })
+    const bytes = await this.init.network.request(peerId, this.init.protocol, this.encode({ type: 'blocks', from, count }), { timeoutMs, maxResponseBytes: MAX_RESPONSE_MESSAGE })
     let blocks: SyncedBlock[]
     try {
       blocks = decodeBlocks(bytes)

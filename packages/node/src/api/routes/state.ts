@@ -45,6 +45,13 @@ export function registerStateRoutes(app: FastifyInstance, node: NodeApi): void {
 
   app.get('/entities', async () => ({ entities: await node.entities() }))
 
+  app.post<{ Body: { entity: string } }>('/entities', { schema: { body: registryEntityParams } }, async (request) => node.joinEntity(request.body.entity))
+
+  app.delete<{ Params: { entity: string } }>('/entities/:entity', { schema: { params: registryEntityParams } }, async (request, reply) => {
+    await node.leaveEntity(request.params.entity)
+    return reply.code(204).send()
+  })
+
   app.get('/proposals', async () => ({ proposals: await node.proposals() }))
 
   // the root's registry of entities (core machines/registry.ts)
