@@ -27,6 +27,19 @@ import { encodeEntitySyncRequest } from './sync/protocol.ts'
 export const SYNC_CHECK_MS = 1_000
 /** Transaction batches in validation at once, in all and from one peer (network/gossip.ts). */
 export const TX_VALIDATION_BUDGET = { maxPending: 64, maxPendingPerPeer: 16 }
+/**
+ * A joined entity looks its hosts up in the DHT (network/providers.ts) while fewer than this many
+ * peers share its topics, first after DISCOVER_MIN_MS, the wait doubling to DISCOVER_MAX_MS while
+ * lookups find no one new; with enough peers it looks again every DISCOVER_MAX_MS.
+ */
+export const MIN_ENTITY_PEERS = 2
+export const DISCOVER_MIN_MS = 1_000
+export const DISCOVER_MAX_MS = 60_000
+/** Hosts dialled from one lookup, and the lookup's deadline. */
+const DISCOVER_LIMIT = 8
+const DISCOVER_TIMEOUT_MS = 20_000
+/** A provider record no DHT peer took (none known yet) is offered again after this. */
+const PROVIDE_RETRY_MS = 10_000
 
 export interface EntityHostInit {
   entity: EntityMachine
@@ -57,6 +70,7 @@ export class EntityHost {
   readonly pruner: Pruner
   private readonly follow: FollowOrSync
   private readonly init: EntityHostInit
+  private readonly log: Logger
   /**
    * The head as it is on disk: what the API reads. The entity's tip in memory runs ahead of it
    * for the few milliseconds between applying a block and writing its frame, and a read that saw
@@ -66,6 +80,10 @@ export class EntityHost {
   private lastBlockTime: number
   /** The entity's gossip topics, subscribed from construction until close(). */
   private readonly topics: string[]
+  /** Discovery and announcement of a joined entity (the root is everyone's: no records). */
+  private discoverTimer: ReturnType<typeof setTimeout> | undefined
+  private discoverWait = DISCOVER_MIN_MS
+  private closing = new AbortController()
 
   constructor(init: EntityHostInit) {
     this.init = init
@@ -74,6 +92,7 @@ export class EntityHost {
     this.durableTip = entity.tip
     this.lastBlockTime = entity.tip.time
     const log = logger.child({ module: 'node' })
+    this.log = log
     const topics = network.topics(toHex(entity.id))
     this.topics = Object.values(topics)
     const publish = (topic: string, data: Uint8Array) => {
@@ -176,16 +195,62 @@ export class EntityHost {
   async start(): Promise<void> {
     await this.consensus.start()
     this.follow.start()
+    if (!this.init.root) {
+      void this.announce()
+      this.scheduleDiscovery(0)
+    }
+  }
+
+  /** Offers this node as a host of the entity in the DHT until a peer takes the record (kad-dht renews it). */
+  private async announce(): Promise<void> {
+    const hex = toHex(this.entity.id)
+    while (!this.closing.signal.aborted) {
+      try {
+        await this.init.network.providers.provide(hex, { signal: AbortSignal.any([this.closing.signal, AbortSignal.timeout(DISCOVER_TIMEOUT_MS)]) })
+        return
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, PROVIDE_RETRY_MS).unref())
+      }
+    }
+  }
+
+  private scheduleDiscovery(ms: number): void {
+    if (this.closing.signal.aborted) return
+    this.discoverTimer = setTimeout(() => void this.discover(), ms)
+    this.discoverTimer.unref?.()
+  }
+
+  /** Dials hosts of the entity found in the DHT while too few peers share its topics. */
+  private async discover(): Promise<void> {
+    const { network } = this.init
+    const vote = this.topics.find((t) => t.includes('/vote/'))!
+    if (network.topicPeers(vote).length >= MIN_ENTITY_PEERS) return this.scheduleDiscovery(DISCOVER_MAX_MS)
+    let dialled = 0
+    try {
+      const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(DISCOVER_TIMEOUT_MS)])
+      const hosts = await network.providers.find(toHex(this.entity.id), DISCOVER_LIMIT, { signal })
+      dialled = await network.providers.connect(hosts, { signal })
+      if (dialled > 0) this.log.info({ found: hosts.length, dialled }, 'dialled hosts of the entity found in the DHT')
+    } catch {
+      // no DHT peer yet, or the lookup timed out: try again later
+    }
+    this.discoverWait = dialled > 0 ? DISCOVER_MIN_MS : Math.min(this.discoverWait * 2, DISCOVER_MAX_MS)
+    this.scheduleDiscovery(this.discoverWait)
   }
 
   /** Stops consensus and sync (the frame log is the node's to flush). */
   stop(): void {
+    this.closing.abort()
+    clearTimeout(this.discoverTimer)
     this.follow.stop()
     this.consensus.stop()
   }
 
   /** Leaves the entity's topics and stops everything of it (the node then leaves it in the server). */
   async close(): Promise<void> {
+    this.closing.abort()
+    clearTimeout(this.discoverTimer)
+    if (!this.init.root) await this.init.network.providers.withdraw(toHex(this.entity.id)).catch(() => {})
     this.stop()
     this.txs.stop()
     for (const topic of this.topics) this.init.network.unsubscribe(topic)

@@ -11,10 +11,8 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { LevelDatastore } from 'datastore-level'
 import { denyNonPublic, resolveDhtAddresses } from './addresses.ts'
 import { BANS_FILE, BanFile } from './ban-file.ts'
-import { BanList } from './bans.ts'
-import type { Ban } from './bans.ts'
-import { validateNetworkConfig } from './config.ts'
-import type { NetworkConfig } from './config.ts'
+import { type Ban, BanList } from './bans.ts'
+import { type NetworkConfig, validateNetworkConfig } from './config.ts'
 import { Dialer, dialerHost } from './dialer.ts'
 import { NetworkError, NetworkErrorCode } from './errors.ts'
 import { Gossip } from './gossip.ts'
@@ -28,6 +26,7 @@ import { PeerCachingDatastore } from './peer-datastore.ts'
 import { PeerBook } from './peers.ts'
 import type { PeerInfo } from './peers.ts'
 import { entitySyncProtocol, entityTopics, gossipTopic, isForeignNetwork, syncProtocol } from './protocols.ts'
+import { EntityProviders } from './providers.ts'
 import type { GossipKind } from './protocols.ts'
 import { handle, request } from './request-response.ts'
 import type { Registry } from 'prom-client'
@@ -57,9 +56,10 @@ export interface NetworkOptions {
 export class Network extends EventEmitter<NetworkEvents> {
   readonly config: NetworkConfig
   readonly peerId: string
+  /** Sync of the root (sync/1), and sync whose requests name the entity (sync/2) for the others. */
   readonly syncProtocol: string
-  /** Sync whose requests name the entity (sync/2): every entity but the root is synced over it. */
   readonly entitySyncProtocol: string
+  readonly providers: EntityProviders // which nodes host which entity, in the DHT (providers.ts)
   private readonly libp2p: P2p
   private readonly datastore: LevelDatastore
   private readonly peerRecords: PeerCachingDatastore
@@ -84,6 +84,7 @@ export class Network extends EventEmitter<NetworkEvents> {
     this.peerId = libp2p.peerId.toString()
     this.syncProtocol = syncProtocol(config.network)
     this.entitySyncProtocol = entitySyncProtocol(config.network)
+    this.providers = new EntityProviders(libp2p, config.network, (id) => this.bans.isBanned(id))
     this.gossip = new Gossip(libp2p.services.pubsub, log.child({ part: 'gossip' }), (event) => this.onVerdict(event))
     this.dialer = new Dialer(dialerHost(libp2p), bans, log.child({ part: 'dialer' }), {
       minConnections: config.minConnections,
