@@ -60,6 +60,29 @@ test('an entity registered in the root runs on the nodes that join it; a late fo
   await waitFor('the root goes on', async () => (await node(0).client.status()).height > rootHeight, 20_000)
 })
 
+test("shop's own transactions: a kv write read back on every host, a validator-set change in shop alone", async () => {
+  const [a, b, c] = SHOP as [number, number, number]
+  const written = await json<{ key: string; height: number }>(a, '--entity', 'shop', 'kv', 'set', 'colour', 'teal', '--wait')
+  for (const i of [0, ...SHOP]) {
+    await waitFor(`node${i}'s shop at ${written.height}`, async () => ((await shopOn(i))?.height ?? 0) >= written.height, 20_000)
+    const read = await json<{ value: string; verified: boolean }>(i, '--entity', 'shop', 'kv', 'get', written.key, '--prove')
+    assert.is(read.value, 'teal', `node${i}`)
+    assert.ok(read.verified)
+    const root = await json<{ found: boolean }>(i, 'kv', 'get', written.key)
+    assert.not.ok(root.found, `the root has no such entry on node${i}`)
+  }
+  // shop drops its third validator: all three vote (a quorum of 3 shares is more than 2/3 of them)
+  const keys = await Promise.all([a, b].map((i) => json<{ validatorPublicKey: string; accountAddress: string; proofOfPossession: string }>(i, 'keys', 'show')))
+  const set = keys.map((k) => `${k.validatorPublicKey}:${k.accountAddress}:1:${k.proofOfPossession}`)
+  const proposal = await json<{ id: string }>(a, '--entity', 'shop', 'proposal', 'create', 'validators.set', ...set, '--wait')
+  for (const i of [b, c]) await json(i, '--entity', 'shop', 'proposal', 'vote', proposal.id, '--wait')
+  await waitFor('shop governed by two validators', async () => ((await node(a).client.entities()).find((e) => e.name === 'shop')?.validators ?? 0) === 2, 20_000)
+  const rootView = await node(a).client.entity()
+  assert.is(rootView.validators.length, 4, "the root's set is untouched")
+  const shopView = await node(a).client.entities().then((all) => all.find((e) => e.name === 'shop')!)
+  assert.is(shopView.validators, 2)
+})
+
 test('a validator killed and restarted hosts the entity again, and the entity goes on', async () => {
   const [a, b] = SHOP as [number, number]
   await cluster.kill(b)

@@ -24,7 +24,7 @@ export async function connect(opts: GlobalOptions): Promise<Connected> {
   }
   const { host, port } = loaded.config.api
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
-  return { client: new Client({ url, token: loaded.apiToken, timeoutMs: 10_000 }), home, url }
+  return { client: new Client({ url, token: loaded.apiToken, timeoutMs: 10_000, ...(opts.entity === undefined ? {} : { entity: opts.entity }) }), home, url }
 }
 
 export function homeError(err: unknown, home: string): Error {

@@ -26,6 +26,7 @@ export async function buildProgram(args?: readonly string[]): Promise<Command> {
     .version(VERSION, VERSION_FLAGS, 'print the version')
     .option('--home <dir>', 'the node home (default: $P2PNODE_HOME, else ~/.p2pnode)')
     .option('--json', 'print JSON for scripts instead of tables for people')
+    .option('--entity <id|name>', 'the hosted entity tx, kv, block and proposal commands are about (default: the root)')
     .option('--debug', 'print stack traces with errors')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })

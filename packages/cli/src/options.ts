@@ -11,6 +11,8 @@ export interface GlobalOptions {
   home?: string
   json?: boolean
   debug?: boolean
+  /** The hosted entity entity-scoped commands are about (id or name); the root when absent. */
+  entity?: string
 }
 
 export function resolveHome(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {

@@ -12,6 +12,7 @@ import {
   type ValidatorSigner,
   type Tip,
   CoreError,
+  ErrorCode,
   TX_KINDS,
   addressOf,
   blockHash,
@@ -74,6 +75,7 @@ export interface HostedEntity {
   durable(): Tip
   isValidator(): boolean
   syncer: { readonly syncing: boolean }
+  txs: Pick<TxBatches, 'submit'>
 }
 
 export interface NodeApiParts {
@@ -223,8 +225,8 @@ export class NodeApiImpl implements NodeApi {
     if (!this.p.network.unban(id)) throw new ApiError(404, ApiErrorCode.BanNotFound, `${id} is not banned`)
   }
 
-  async block(id: number | string): Promise<BlockView | null> {
-    const chain = this.p.entity.chainStore
+  async block(id: number | string, entity?: string): Promise<BlockView | null> {
+    const chain = this.scope(entity).entity.chainStore
     const height = typeof id === 'number' ? id : undefined
     if (height !== undefined && height >= 1 && height < chain.firstKept) {
       throw new ApiError(410, ApiErrorCode.BlockPruned, `block ${height} was pruned; this node keeps blocks from ${chain.firstKept} (storage.keepBlocks)`)
@@ -252,12 +254,13 @@ export class NodeApiImpl implements NodeApi {
     }
   }
 
-  async blocks(from: number, to: number): Promise<BlockView[]> {
+  async blocks(from: number, to: number, entity?: string): Promise<BlockView[]> {
     const out: BlockView[] = []
-    const last = Math.min(to, this.p.durable().height, from + 99)
+    const s = this.scope(entity)
+    const last = Math.min(to, s.durable().height, from + 99)
     // the pruned part of the range is left out, as heights past the head are
-    for (let h = Math.max(1, from, this.p.entity.chainStore.firstKept); h <= last; h++) {
-      const view = await this.block(h)
+    for (let h = Math.max(1, from, s.entity.chainStore.firstKept); h <= last; h++) {
+      const view = await this.block(h, entity)
       if (view) out.push(view)
     }
     return out
@@ -276,7 +279,7 @@ export class NodeApiImpl implements NodeApi {
 
   async submitTransactions(hexes: string[]): Promise<SubmitResult[]> {
     const encoded = hexes.map(fromHex)
-    const results = await this.p.txs.submit(encoded, Date.now())
+    const results = await this.submitToHosts(encoded)
     return results.map((result, i) => {
       const hash = toHex(txHash(encoded[i]!))
       if (!('code' in result)) return { hash }
@@ -287,9 +290,10 @@ export class NodeApiImpl implements NodeApi {
     })
   }
 
-  async submitUnsigned(kind: string, payloadHex: string): Promise<{ hash: string; nonce: number }> {
+  async submitUnsigned(kind: string, payloadHex: string, scope?: string): Promise<{ hash: string; nonce: number }> {
     if (!TX_KINDS.includes(kind)) throw new ApiError(400, 'TX_UNKNOWN_KIND', `unknown transaction kind ${kind}`)
-    const { entity, account } = this.p
+    const { account } = this.p
+    const { entity } = this.scope(scope)
     // The next nonce: the account's state nonce plus what it already has waiting in the mempool.
     let nonce = entity.tip.state.nonce(account.address)
     while (entity.mempool.hasNonce(account.address, nonce)) nonce++
@@ -298,21 +302,22 @@ export class NodeApiImpl implements NodeApi {
     return { hash, nonce }
   }
 
-  async transactionStatus(hash: string): Promise<TxStatusView> {
+  async transactionStatus(hash: string, scope?: string): Promise<TxStatusView> {
     const bytes = fromHex(hash)
-    const location = await this.p.entity.chainStore.loadTxLocation(bytes)
+    const { entity } = this.scope(scope)
+    const location = await entity.chainStore.loadTxLocation(bytes)
     if (location) return { hash, status: 'committed', height: location.height, index: location.index }
-    if (this.p.entity.mempool.has(bytes)) return { hash, status: 'pending' }
+    if (entity.mempool.has(bytes)) return { hash, status: 'pending' }
     const rejected = this.rejected.get(hash)
     if (rejected) return { hash, status: 'rejected', ...rejected }
-    const failed = this.p.entity.rejection(bytes)
+    const failed = entity.rejection(bytes)
     if (failed) return { hash, status: 'rejected', code: failed, message: `left out of a block: ${failed}` }
     return { hash, status: 'unknown' }
   }
 
-  async kvGet(key: string, prove: boolean): Promise<KvView> {
+  async kvGet(key: string, prove: boolean, entity?: string): Promise<KvView> {
     if (!/^[0-9a-f]{40}\/.+/.test(key)) throw new ApiError(400, 'BAD_KEY', 'a key is <account hex (40)>/<key>')
-    const tip = this.p.durable()
+    const tip = this.scope(entity).durable()
     const stateKey = kvKeyFromPath(key)
     const value = tip.state.get(stateKey) ?? null
     const view: KvView = { key, value: value ? toHex(value) : null, text: value ? text(value) : null, height: tip.height, stateRoot: toHex(tip.state.root()) }
@@ -320,18 +325,19 @@ export class NodeApiImpl implements NodeApi {
     return view
   }
 
-  async kvKeys(prefix: string, limit: number): Promise<string[]> {
+  async kvKeys(prefix: string, limit: number, entity?: string): Promise<string[]> {
     const out: string[] = []
-    for await (const [key] of this.p.entity.chainStore.iterateState(utf8(`kv/${prefix}`))) {
+    for await (const [key] of this.scope(entity).entity.chainStore.iterateState(utf8(`kv/${prefix}`))) {
       out.push(fromUtf8(key).slice('kv/'.length))
       if (out.length >= limit) break
     }
     return out
   }
 
-  entity(): EntityView {
-    const { entity } = this.p
-    const head = this.p.durable()
+  entity(scope?: string): EntityView {
+    const s = this.scope(scope)
+    const { entity } = s
+    const head = s.durable()
     const state = head.state
     const view = (v: { publicKey: Bytes; account: Bytes; shares: number }) => ({ publicKey: toHex(v.publicKey), account: toHex(v.account), shares: v.shares })
     const pending = state.pending()
@@ -387,6 +393,40 @@ export class NodeApiImpl implements NodeApi {
     await this.p.leave(hosted[at]!.entity.id)
   }
 
+  /**
+   * The hosted entity a request is about: `entity` is its id (64 hex) or registered name, the
+   * root when absent; 404 ENTITY_NOT_HOSTED for one this node does not host.
+   */
+  private scope(entity?: string): HostedEntity {
+    const hosted = this.p.hosted()
+    if (entity === undefined || entity === '') return hosted[0]!
+    const id = /^[0-9a-fA-F]{64}$/.test(entity) ? fromHex(entity.toLowerCase()) : registryIdByName(this.p.durable().state, entity)
+    const found = id && hosted.find((h) => equals(h.entity.id, id))
+    if (!found) throw new ApiError(404, ApiErrorCode.EntityNotHosted, `this node does not host ${entity} (p2pnode entity join)`)
+    return found
+  }
+
+  /** Signed transactions go to the entity each names (its own `entity` field), in order per entity. */
+  private async submitToHosts(encoded: Bytes[]): Promise<Array<{ hash: Bytes } | { code: string }>> {
+    const hosted = this.p.hosted()
+    const results: Array<{ hash: Bytes } | { code: string }> = encoded.map(() => ({ code: ErrorCode.TxWrongEntity }))
+    const groups = new Map<HostedEntity, number[]>()
+    for (const [i, tx] of encoded.entries()) {
+      let target: HostedEntity | undefined
+      try {
+        target = hosted.find((h) => equals(h.entity.id, decodeTx(tx).entity))
+      } catch {
+        target = hosted[0] // undecodable: the root's pool says why
+      }
+      if (target) groups.set(target, [...(groups.get(target) ?? []), i])
+    }
+    for (const [host, indices] of groups) {
+      const out = await host.txs.submit(indices.map((i) => encoded[i]!), Date.now())
+      indices.forEach((i, k) => (results[i] = out[k]!))
+    }
+    return results
+  }
+
   /** The id of a registered entity named by id or name; 404 when none is registered under it. */
   private registeredId(idOrName: string): Bytes {
     const tip = this.p.durable()
@@ -413,10 +453,11 @@ export class NodeApiImpl implements NodeApi {
     return view
   }
 
-  async proposals(): Promise<ProposalView[]> {
+  async proposals(scope?: string): Promise<ProposalView[]> {
     const out: ProposalView[] = []
-    const state = this.p.durable().state
-    for await (const [key] of this.p.entity.chainStore.iterateState(utf8('proposal/'))) {
+    const s = this.scope(scope)
+    const state = s.durable().state
+    for await (const [key] of s.entity.chainStore.iterateState(utf8('proposal/'))) {
       const id = fromHex(fromUtf8(key).slice('proposal/'.length))
       const p = state.proposal(id)
       if (!p) continue

@@ -48,6 +48,11 @@ export interface ClientInit {
   url: string
   token: string
   timeoutMs?: number
+  /**
+   * The hosted entity the entity-scoped calls are about (blocks, transactions, kv, entity,
+   * proposals): its id (64 hex) or registered name; the root when absent.
+   */
+  entity?: string
 }
 
 export type HealthView = { status: 'ok' | 'syncing' | 'down'; reason?: string }
@@ -63,11 +68,19 @@ export class Client {
   private readonly base: string
   private readonly token: string
   private readonly timeoutMs: number
+  private readonly scope: string | undefined
 
   constructor(init: ClientInit) {
     this.base = init.url.replace(/\/+$/, '')
     this.token = init.token
     this.timeoutMs = init.timeoutMs ?? DEFAULT_CLIENT_TIMEOUT_MS
+    this.scope = init.entity
+  }
+
+  /** `path` with `?entity=`/`&entity=` when this client is about an entity other than the root. */
+  private scoped(path: string): string {
+    if (this.scope === undefined) return path
+    return `${path}${path.includes('?') ? '&' : '?'}entity=${encodeURIComponent(this.scope)}`
   }
 
   status(): Promise<StatusView> {
@@ -108,7 +121,7 @@ export class Client {
   /** By height or hash; null when the node has no such block; ClientError 410 BLOCK_PRUNED for a pruned height. */
   async block(id: number | string): Promise<BlockView | null> {
     try {
-      return await this.request<BlockView>('GET', `/blocks/${encodeURIComponent(String(id))}`)
+      return await this.request<BlockView>('GET', this.scoped(`/blocks/${encodeURIComponent(String(id))}`))
     } catch (err) {
       if (err instanceof ClientError && err.status === 404 && err.code === 'BLOCK_NOT_FOUND') return null
       throw err
@@ -118,11 +131,11 @@ export class Client {
   /** Blocks `from`..`to` inclusive; the server caps a range at 100 blocks. */
   async blocks(from: number, to?: number): Promise<BlockView[]> {
     const query = to === undefined ? `from=${from}` : `from=${from}&to=${to}`
-    return (await this.request<{ blocks: BlockView[] }>('GET', `/blocks?${query}`)).blocks
+    return (await this.request<{ blocks: BlockView[] }>('GET', this.scoped(`/blocks?${query}`))).blocks
   }
 
   head(): Promise<BlockView> {
-    return this.request('GET', '/blocks/head')
+    return this.request('GET', this.scoped('/blocks/head'))
   }
 
   submitTransaction(tx: string | Uint8Array): Promise<{ hash: string }> {
@@ -136,26 +149,26 @@ export class Client {
 
   submitUnsigned(kind: string, payload: string | Uint8Array): Promise<{ hash: string; nonce: number }> {
     const hex = typeof payload === 'string' ? payload : Buffer.from(payload).toString('hex')
-    return this.request('POST', '/transactions/unsigned', { kind, payload: hex })
+    return this.request('POST', '/transactions/unsigned', { kind, payload: hex, ...(this.scope === undefined ? {} : { entity: this.scope }) })
   }
 
   transactionStatus(hash: string): Promise<TxStatusView> {
-    return this.request('GET', `/transactions/${encodeURIComponent(hash)}`)
+    return this.request('GET', this.scoped(`/transactions/${encodeURIComponent(hash)}`))
   }
 
   /** `key` is `<account hex>/<key>`. */
   kvGet(key: string, options: { prove?: boolean } = {}): Promise<KvView> {
-    return this.request('GET', `/kv/${encodeURIComponent(key)}${options.prove === true ? '?prove=1' : ''}`)
+    return this.request('GET', this.scoped(`/kv/${encodeURIComponent(key)}${options.prove === true ? '?prove=1' : ''}`))
   }
 
   async kvKeys(prefix = '', limit?: number): Promise<string[]> {
     const params = new URLSearchParams({ prefix })
     if (limit !== undefined) params.set('limit', String(limit))
-    return (await this.request<{ keys: string[] }>('GET', `/kv?${params}`)).keys
+    return (await this.request<{ keys: string[] }>('GET', this.scoped(`/kv?${params}`))).keys
   }
 
   entity(): Promise<EntityView> {
-    return this.request('GET', '/entity')
+    return this.request('GET', this.scoped('/entity'))
   }
 
   async entities(): Promise<HostedEntityView[]> {
@@ -183,7 +196,7 @@ export class Client {
   }
 
   async proposals(): Promise<ProposalView[]> {
-    return (await this.request<{ proposals: ProposalView[] }>('GET', '/proposals')).proposals
+    return (await this.request<{ proposals: ProposalView[] }>('GET', this.scoped('/proposals'))).proposals
   }
 
   /**

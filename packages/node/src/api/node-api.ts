@@ -205,6 +205,10 @@ export type NodeEvent =
   /** Consensus stopped for good (a write failed): the node must be restarted. */
   | { type: 'fatal'; message: string }
 
+/**
+ * What the HTTP API asks of the node. Methods with an `entity` argument are about one hosted
+ * entity, named by id (64 hex) or registered name, the root when absent (`?entity=` on the routes).
+ */
 export interface NodeApi {
   status(): StatusView
   /** 'ok' in sync and connected, 'syncing' while catching up, 'down' when it cannot make progress. */
@@ -223,9 +227,9 @@ export interface NodeApi {
   /** Lifts a ban; ApiError 404 BAN_NOT_FOUND when the peer is not banned. */
   unban(peerId: string): void
   /** By height or 64-hex hash; null when unknown. */
-  block(id: number | string): Promise<BlockView | null>
+  block(id: number | string, entity?: string): Promise<BlockView | null>
   /** Up to `limit` blocks from `from` to `to` inclusive. */
-  blocks(from: number, to: number): Promise<BlockView[]>
+  blocks(from: number, to: number, entity?: string): Promise<BlockView[]>
   /** Signed transaction bytes (hex). Admitted to the mempool and gossiped, or ApiError 400/409/429. */
   submitTransaction(hex: string): Promise<{ hash: string }>
   /**
@@ -234,12 +238,12 @@ export interface NodeApi {
    */
   submitTransactions(hexes: string[]): Promise<SubmitResult[]>
   /** An unsigned transaction the node signs with its own account key (next nonce chosen by the node). */
-  submitUnsigned(kind: string, payloadHex: string): Promise<{ hash: string; nonce: number }>
-  transactionStatus(hash: string): Promise<TxStatusView>
+  submitUnsigned(kind: string, payloadHex: string, entity?: string): Promise<{ hash: string; nonce: number }>
+  transactionStatus(hash: string, entity?: string): Promise<TxStatusView>
   /** `key` is `<account hex>/<key>`. */
-  kvGet(key: string, prove: boolean): Promise<KvView>
-  kvKeys(prefix: string, limit: number): Promise<string[]>
-  entity(): EntityView
+  kvGet(key: string, prove: boolean, entity?: string): Promise<KvView>
+  kvKeys(prefix: string, limit: number, entity?: string): Promise<string[]>
+  entity(entity?: string): EntityView
   /** The entities this node hosts, the root first. */
   entities(): Promise<HostedEntityView[]>
   /** Starts hosting a registered entity (by id or name), without a restart. */
@@ -250,7 +254,7 @@ export interface NodeApi {
   registry(from: number, limit: number): RegistryListView
   /** An entity by id (64 hex) or name; 404 when none is registered under it. */
   registryEntry(idOrName: string, prove: boolean): RegistryEntryProofView
-  proposals(): Promise<ProposalView[]>
+  proposals(entity?: string): Promise<ProposalView[]>
   /** Emits 'event' with a NodeEvent. */
   events: EventEmitter
 }

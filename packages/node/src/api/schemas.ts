@@ -38,6 +38,19 @@ export const txBatchBody = {
   },
 } as const
 
+/**
+ * Which hosted entity a request is about: its id (64 hex) or registered name; the root when
+ * absent. The one scheme for every entity-scoped route: `?entity=` (a body field for POSTs).
+ */
+export const ENTITY_PATTERN = '^([0-9a-fA-F]{64}|[a-z][a-z0-9._-]{0,63})$'
+const entity = { type: 'string', pattern: ENTITY_PATTERN } as const
+
+export const entityQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { entity },
+} as const
+
 export const unsignedTxBody = {
   type: 'object',
   required: ['kind', 'payload'],
@@ -45,6 +58,7 @@ export const unsignedTxBody = {
   properties: {
     kind: { type: 'string', enum: [...TX_KINDS] },
     payload: { type: 'string', maxLength: 2 * MAX_TX_PAYLOAD, pattern: HEX_PATTERN },
+    entity,
   },
 } as const
 
@@ -67,6 +81,7 @@ export const blockRangeQuery = {
   properties: {
     from: { type: 'integer', minimum: 0, maximum: MAX_HEIGHT },
     to: { type: 'integer', minimum: 0, maximum: MAX_HEIGHT },
+    entity,
   },
 } as const
 
@@ -98,6 +113,12 @@ export const banBody = {
 export const kvGetQuery = {
   type: 'object',
   additionalProperties: false,
+  properties: { prove: { type: 'string', enum: ['0', '1', 'true', 'false'] }, entity },
+} as const
+
+export const proveQuery = {
+  type: 'object',
+  additionalProperties: false,
   properties: { prove: { type: 'string', enum: ['0', '1', 'true', 'false'] } },
 } as const
 
@@ -118,7 +139,7 @@ export const registryEntityParams = {
   type: 'object',
   additionalProperties: false,
   required: ['entity'],
-  properties: { entity: { type: 'string', pattern: '^([0-9a-fA-F]{64}|[a-z][a-z0-9._-]{0,63})$' } },
+  properties: { entity },
 } as const
 
 export const kvKeysQuery = {
@@ -127,5 +148,6 @@ export const kvKeysQuery = {
   properties: {
     prefix: { type: 'string', maxLength: MAX_KV_PATH_CHARS },
     limit: { type: 'integer', minimum: 1, maximum: MAX_KV_KEYS_LIMIT },
+    entity,
   },
 } as const

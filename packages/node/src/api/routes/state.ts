@@ -10,8 +10,10 @@ import {
   DEFAULT_REGISTRY_LIMIT,
   KV_KEY_PATTERN,
   MAX_KV_PATH_CHARS,
+  entityQuery,
   kvGetQuery,
   kvKeysQuery,
+  proveQuery,
   registryEntityParams,
   registryQuery,
 } from '../schemas.ts'
@@ -20,7 +22,7 @@ const KV_KEY = new RegExp(KV_KEY_PATTERN, 's')
 
 export function registerStateRoutes(app: FastifyInstance, node: NodeApi): void {
   // A wildcard, not `:key`: the key holds a '/', and clients may send it encoded (%2F) or not.
-  app.get<{ Params: { '*': string }; Querystring: { prove?: string } }>(
+  app.get<{ Params: { '*': string }; Querystring: { prove?: string; entity?: string } }>(
     '/kv/*',
     { schema: { querystring: kvGetQuery } },
     async (request) => {
@@ -32,16 +34,16 @@ export function registerStateRoutes(app: FastifyInstance, node: NodeApi): void {
       const slash = key.indexOf('/')
       const normalised = `${key.slice(0, slash).toLowerCase()}${key.slice(slash)}`
       const prove = request.query.prove === '1' || request.query.prove === 'true'
-      return node.kvGet(normalised, prove)
+      return node.kvGet(normalised, prove, request.query.entity)
     },
   )
 
-  app.get<{ Querystring: { prefix?: string; limit?: number } }>('/kv', { schema: { querystring: kvKeysQuery } }, async (request) => {
-    const keys = await node.kvKeys(request.query.prefix ?? '', request.query.limit ?? DEFAULT_KV_KEYS_LIMIT)
+  app.get<{ Querystring: { prefix?: string; limit?: number; entity?: string } }>('/kv', { schema: { querystring: kvKeysQuery } }, async (request) => {
+    const keys = await node.kvKeys(request.query.prefix ?? '', request.query.limit ?? DEFAULT_KV_KEYS_LIMIT, request.query.entity)
     return { keys }
   })
 
-  app.get('/entity', async () => node.entity())
+  app.get<{ Querystring: { entity?: string } }>('/entity', { schema: { querystring: entityQuery } }, async (request) => node.entity(request.query.entity))
 
   app.get('/entities', async () => ({ entities: await node.entities() }))
 
@@ -52,7 +54,7 @@ export function registerStateRoutes(app: FastifyInstance, node: NodeApi): void {
     return reply.code(204).send()
   })
 
-  app.get('/proposals', async () => ({ proposals: await node.proposals() }))
+  app.get<{ Querystring: { entity?: string } }>('/proposals', { schema: { querystring: entityQuery } }, async (request) => ({ proposals: await node.proposals(request.query.entity) }))
 
   // the root's registry of entities (core machines/registry.ts)
   app.get<{ Querystring: { from?: number; limit?: number } }>('/registry', { schema: { querystring: registryQuery } }, async (request) =>
@@ -61,7 +63,7 @@ export function registerStateRoutes(app: FastifyInstance, node: NodeApi): void {
 
   app.get<{ Params: { entity: string }; Querystring: { prove?: string } }>(
     '/registry/:entity',
-    { schema: { params: registryEntityParams, querystring: kvGetQuery } },
+    { schema: { params: registryEntityParams, querystring: proveQuery } },
     async (request) => node.registryEntry(request.params.entity, request.query.prove === '1' || request.query.prove === 'true'),
   )
 }
