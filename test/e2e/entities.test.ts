@@ -1,9 +1,11 @@
-// Entities beside the root, with seven node processes: the root's validators are nodes 0..3;
-// node0 registers "shop", validated by nodes 4..6 (followers of the root). They join it and it
-// commits its own heartbeat blocks beside the root; node0 joins late as a follower and catches up
-// over sync/2 (the request names the entity); a validator restarted with SIGKILL hosts it again
-// (the join is in its server root) and the entity goes on; with all of shop's validators killed,
-// shop stops and the root goes on at its undisturbed rate; node0 leaves shop.
+// Entities beside the root, with seven node processes (issue 12, point 6): the root's validators
+// are nodes 0..3; "shop" is validated by nodes 4..6 (followers of the root), "mart" by nodes 4, 1
+// and 2, "fair" by node0's second key and node3. Each joins what it validates and commits its own
+// blocks and kv writes, read back proven on every host; node0 joins shop late as a follower and
+// catches up over sync/2 (the request names the entity); a shop proposal changes shop's set and
+// no other; a validator restarted with SIGKILL hosts its entity again (the join is in its server
+// root); with shop's validators all killed, shop stops and the root and fair go on at their
+// undisturbed rate; node0 leaves shop.
 
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -83,6 +85,43 @@ test("shop's own transactions: a kv write read back on every host, a validator-s
   assert.is(shopView.validators, 2)
 })
 
+/** `name` on node i: its hosted view, if it hosts it. */
+const on = async (i: number, name: string) => (await node(i).client.entities()).find((e) => e.name === name)
+
+test('three entities with overlapping sets: one signer in two of them, one node hosting validators of two', async () => {
+  // node0 gets a second validator key (a restart loads it): its primary validates the root, the
+  // new one "fair"; node4's key validates both "shop" and "mart"; node1 and node2 validate the
+  // root and "mart"
+  const extra = await json<{ validatorPublicKey: string }>(0, 'keys', 'add')
+  await cluster.kill(0, 'SIGTERM')
+  await cluster.startNode(0)
+  const keyFile = async (i: number, key?: string) => {
+    const file = join(cluster.dir, `keys-${i}-${key ?? 'primary'}.json`)
+    await writeFile(file, JSON.stringify(await json(i, 'keys', 'show', ...(key ? ['--key', key] : []))))
+    return file
+  }
+  const mart = await json<{ id: string; height: number }>(3, 'entity', 'create', '--name', 'mart', '--from-keys', await keyFile(4), await keyFile(1), await keyFile(2), '--wait')
+  const fair = await json<{ id: string; height: number }>(3, 'entity', 'create', '--name', 'fair', '--from-keys', await keyFile(0, extra.validatorPublicKey.slice(0, 16)), await keyFile(3), '--wait')
+  const members: Record<string, number[]> = { mart: [4, 1, 2], fair: [0, 3] }
+  for (const [name, nodes] of Object.entries(members)) {
+    for (const i of nodes) {
+      await waitFor(`node${i} has the registrations`, async () => (await node(i).client.status()).height >= Math.max(mart.height, fair.height), 20_000)
+      assert.is((await json<HostedEntityView>(i, 'entity', 'join', name)).role, 'validator', `node${i} validates ${name}`)
+    }
+  }
+  assert.equal((await node(0).client.entities()).filter((e) => e.role === 'validator').map((e) => e.name), ['root', 'fair'], 'node0 validates two entities, each with its own key')
+  assert.equal((await node(4).client.entities()).filter((e) => e.role === 'validator').map((e) => e.name).sort(), ['mart', 'shop'], "node4's one key validates two entities")
+  // each entity commits its own kv write, read back (proven) on every node that hosts it
+  for (const [name, nodes] of Object.entries(members)) {
+    const written = await json<{ key: string; height: number }>(nodes[0]!, '--entity', name, 'kv', 'set', 'where', name, '--wait')
+    for (const i of nodes) {
+      await waitFor(`${name} at ${written.height} on node${i}`, async () => ((await on(i, name))?.height ?? 0) >= written.height, 20_000)
+      assert.is((await json<{ value: string }>(i, '--entity', name, 'kv', 'get', written.key, '--prove')).value, name, `${name} on node${i}`)
+    }
+  }
+  line(`heights: ${(await Promise.all(['root', 'shop', 'mart', 'fair'].map(async (n) => `${n} ${(await on(n === 'fair' ? 0 : 4, n))?.height ?? '-'}`))).join(', ')}`)
+})
+
 test('a validator killed and restarted hosts the entity again, and the entity goes on', async () => {
   const [a, b] = SHOP as [number, number]
   await cluster.kill(b)
@@ -94,21 +133,25 @@ test('a validator killed and restarted hosts the entity again, and the entity go
   await waitFor(`shop moves with node${b} back`, async () => ((await shopOn(b))?.height ?? 0) > before && ((await shopOn(a))?.height ?? 0) > before, 30_000)
 })
 
-test("an entity whose validators are all down stops; the root goes on at its undisturbed rate", async () => {
-  const rate = async (seconds: number) => {
-    const from = (await node(0).client.status()).height
+test("with one entity's validators all down it stops (and mart, which shares node4); the root and fair go on at their undisturbed rate", async () => {
+  const heightsOf = async () => ({ root: (await node(0).client.status()).height, fair: (await on(0, 'fair'))!.height })
+  const rates = async (seconds: number) => {
+    const from = await heightsOf()
     const started = Date.now()
     await waitFor(`${seconds} s`, () => Date.now() - started >= seconds * 1000, seconds * 1000 + 5_000, 250)
-    return ((await node(0).client.status()).height - from) / ((Date.now() - started) / 1000)
+    const to = await heightsOf()
+    const elapsed = (Date.now() - started) / 1000
+    return { root: (to.root - from.root) / elapsed, fair: (to.fair - from.fair) / elapsed }
   }
-  const undisturbed = await rate(8)
+  const undisturbed = await rates(8)
   for (const i of SHOP) await cluster.kill(i)
   const shopBefore = (await shopOn(0))!.height
-  const disturbed = await rate(8)
+  const disturbed = await rates(8)
   const shopAfter = (await shopOn(0))!.height
-  line(`root: ${undisturbed.toFixed(2)} blocks/s with shop running, ${disturbed.toFixed(2)} with shop's validators down (${(disturbed / undisturbed).toFixed(2)}x); shop on node0 ${shopBefore} -> ${shopAfter}`)
+  line(`blocks/s with shop running -> with shop's validators down: root ${undisturbed.root.toFixed(2)} -> ${disturbed.root.toFixed(2)} (${(disturbed.root / undisturbed.root).toFixed(2)}x), fair ${undisturbed.fair.toFixed(2)} -> ${disturbed.fair.toFixed(2)} (${(disturbed.fair / undisturbed.fair).toFixed(2)}x); shop on node0 ${shopBefore} -> ${shopAfter}`)
   assert.ok(shopAfter <= shopBefore + 1, 'shop stopped (a block in flight at the kill may still land)')
-  assert.ok(disturbed >= 0.8 * undisturbed, `the root keeps its rate: ${disturbed.toFixed(2)} of ${undisturbed.toFixed(2)} blocks/s`)
+  assert.ok(disturbed.root >= 0.8 * undisturbed.root, `the root keeps its rate: ${disturbed.root.toFixed(2)} of ${undisturbed.root.toFixed(2)} blocks/s`)
+  assert.ok(disturbed.fair >= 0.8 * undisturbed.fair, `fair keeps its rate: ${disturbed.fair.toFixed(2)} of ${undisturbed.fair.toFixed(2)} blocks/s`)
 })
 
 test('leave stops hosting it; the root cannot be left', async () => {

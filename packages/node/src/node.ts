@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto'
 import { AccountSigner, type EntityMachine, type Genesis, LevelStore, Server, ValidatorSigner, equals, genesisId, registryEntry, toHex } from '@p2pnode/core'
 import type { Logger } from 'pino'
 import type { NodeConfigInput } from './config.ts'
-import { type LoadedHome, loadHome } from './home/home.ts'
+import { type LoadedHome, loadHome, validatorSeeds } from './home/home.ts'
 import { SignerState } from './home/signer-state.ts'
 import { createLogger } from './logger.ts'
 import { Network } from './network/network.ts'
@@ -71,7 +71,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       id: serverId,
       store,
       entities: [genesis],
-      validatorSeeds: [keys.validatorSeed],
+      validatorSeeds: validatorSeeds(keys),
       accountSeeds: [keys.accountSeed],
       sync: config.storage.sync,
       keepFrames: config.storage.keepFrames,
@@ -79,11 +79,21 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     })
     const entity = server.entity(server.entityIds()[0]!)!
     // The server's own signer instances: they hold the records restored from disk (the votes
-    // signed before a restart), which a fresh object made from the same seed would not.
-    const validator = server.validator(new ValidatorSigner(keys.validatorSeed).id)!
-    // The same key's record beside it, which outlives the database (fails closed if unreadable).
-    const signerGuard = await SignerState.load(paths, validator.publicKey)
-    started.push({ name: 'signer record', stop: () => signerGuard.close() })
+    // signed before a restart), which a fresh object made from the same seed would not. Each with
+    // its record beside the key, which outlives the database (fails closed if unreadable).
+    const signers: Array<{ validator: ValidatorSigner; guard: SignerState }> = []
+    for (const seed of validatorSeeds(keys)) {
+      const key = server.validator(new ValidatorSigner(seed).id)!
+      const guard = await SignerState.load(paths, key.publicKey)
+      started.push({ name: 'signer record', stop: () => guard.close() })
+      signers.push({ validator: key, guard })
+    }
+    const validator = signers[0]!.validator
+    /** The key an entity runs with: the first of the node's keys in its current set, else the primary. */
+    const signerFor = (hosted: EntityMachine) => {
+      const set = hosted.tip.state.validators()
+      return signers.find((k) => set.some((v) => equals(v.publicKey, k.validator.publicKey))) ?? signers[0]!
+    }
     const account = server.account(accountKey.id)!
     const events = new EventEmitter()
     const emit = (event: NodeEvent) => events.emit('event', event)
@@ -113,8 +123,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         server,
         store,
         network,
-        validator,
-        signerGuard,
+        validator: signerFor(hosted).validator,
+        signerGuard: signerFor(hosted).guard,
         config,
         metrics: metrics.forEntity(root ? 'root' : labelOf(hosted.id)),
         useless,

@@ -9,9 +9,9 @@ import { toHex } from '../../../packages/core/src/bytes.ts'
 import { encodeBlock, encodeCommit, encodeTx } from '../../../packages/core/src/codec/objects.ts'
 import { encodeKvSet } from '../../../packages/core/src/machines/payloads.ts'
 import { Server, readFrames } from '../../../packages/core/src/machines/server.ts'
-import { blockInput, encodeServerInput, entityHostValue, txInput } from '../../../packages/core/src/machines/server-input.ts'
+import { blockInput, counterAddValue, encodeServerInput, entityHostValue, txInput } from '../../../packages/core/src/machines/server-input.ts'
 import { encodeGenesis } from '../../../packages/core/src/machines/genesis.ts'
-import { AccountSigner } from '../../../packages/core/src/machines/signer.ts'
+import { AccountSigner, ValidatorSigner } from '../../../packages/core/src/machines/signer.ts'
 import { MemoryStore } from '../../../packages/core/src/storage/memory.ts'
 import { TxKind } from '../../../packages/core/src/types/chain.ts'
 import { utf8 } from '../../../packages/core/src/bytes.ts'
@@ -106,6 +106,22 @@ test('replaying the frames through joins and leaves reproduces every state hash'
   }
   assert.is(n, 4)
   assert.is(fresh.entity(shop.entity)!.tip.height, 1)
+})
+
+test('a validator key added between two runs is counted from its first frame; one removed is named', async () => {
+  const store = new MemoryStore()
+  const server = await Server.open(options(store))
+  await server.host(shop.genesis)
+  await server.seal(1000)
+  const more = { ...options(store), validatorSeeds: [seed('v-bls-0'), seed('another-key')] }
+  const reopened = await Server.open(more) // the new key was in no frame: not counted yet
+  assert.ok(reopened.validator(new ValidatorSigner(seed('another-key')).id))
+  reopened.receive(encodeServerInput([], [counterAddValue(1)]))
+  await reopened.seal(1100) // from here on it is
+  assert.is(toHex((await Server.open(more)).stateHash()), toHex(reopened.stateHash()))
+  const fewer = { ...options(store), validatorSeeds: [seed('another-key')] }
+  const err = await Server.open(fewer).then(() => undefined, (e: Error) => e)
+  assert.match(err?.message ?? '', /1 validator key\(s\) that signed before are not in the home/)
 })
 
 test.run()

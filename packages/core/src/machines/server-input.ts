@@ -6,9 +6,23 @@
 
 import type { Bytes } from '../bytes.ts'
 import { type RlpItem, asBytes, asList, asString, decodeRlp, encodeRlp, encodeString, encodeUint } from '../codec/rlp.ts'
-import { MAX_SERVER_INPUT_BYTES } from '../limits.ts'
+import { MAX_FRAME_BYTES, MAX_SERVER_INPUT_BYTES } from '../limits.ts'
 import { encodeVote } from '../codec/objects.ts'
 import type { Vote } from '../types/chain.ts'
+
+/** Inputs of the frame being filled; half the frame limit leaves room for the blocks they commit. */
+export const MAX_OPEN_FRAME_BYTES = MAX_FRAME_BYTES / 2
+/**
+ * Headroom above that for inputs that must not be refused for load: a validator's own vote
+ * record and a decided block (consensus cannot go on without them, review M-1). Peers and API
+ * clients cannot reach it.
+ */
+export const RESERVED_FRAME_BYTES = MAX_FRAME_BYTES / 4
+
+export interface ReceiveOptions {
+  /** The node's own consensus input: it may use the reserved headroom of the open frame. */
+  reserved?: boolean
+}
 
 /** Each machine's ops, as the log spells them. */
 export const ServerOp = {

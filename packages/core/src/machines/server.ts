@@ -22,24 +22,10 @@ import { deleteFramesBelow, reloadMempool } from './server-store.ts'
 import { type Machine, type ServerOutput, applyMachineInput, applyOwnInput } from './server-ops.ts'
 import { EntityMachine } from './entity.ts'
 import { type Genesis, decodeGenesis, encodeGenesis, genesisId } from './genesis.ts'
-import { ServerOp, encodeServerInput, entityHostValue, entityLeaveValue, joinsAndLeaves } from './server-input.ts'
+import { MAX_OPEN_FRAME_BYTES, RESERVED_FRAME_BYTES, type ReceiveOptions, ServerOp, encodeServerInput, entityHostValue, entityLeaveValue, joinsAndLeaves } from './server-input.ts'
 import { type ServerRoot, decodeServerRoot, encodeServerRoot } from './server-root.ts'
 import type { MempoolConfig } from '../mempool/mempool.ts'
 import { AccountSigner, ValidatorSigner } from './signer.ts'
-
-/** Inputs of the frame being filled; half the frame limit leaves room for the blocks they commit. */
-const MAX_OPEN_FRAME_BYTES = MAX_FRAME_BYTES / 2
-/**
- * Headroom above that for inputs that must not be refused for load: a validator's own vote
- * record and a decided block (consensus cannot go on without them, review M-1). Peers and API
- * clients cannot reach it.
- */
-const RESERVED_FRAME_BYTES = MAX_FRAME_BYTES / 4
-
-export interface ReceiveOptions {
-  /** The node's own consensus input: it may use the reserved headroom of the open frame. */
-  reserved?: boolean
-}
 
 export interface ServerOptions {
   /** 32 bytes naming this server; its root is stored under it. */
@@ -315,8 +301,9 @@ export class Server {
   }
 
   /** Hash over the server's own state and every sub-machine's root, in key order. */
-  stateHash(): Bytes {
+  stateHash(skip?: ReadonlySet<string>): Bytes {
     const roots = [...this.machines.entries()]
+      .filter(([key]) => !skip?.has(key))
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([key, machine]) => [Buffer.from(key, 'hex'), machine.m.root()])
     return sha256(encodeRlp([encodeUint(this.counter), roots]))
@@ -388,8 +375,12 @@ export class Server {
       const machine = this.machines.get(toHex(id))
       if (machine?.kind === 'validator') machine.m.restoreRecord(record)
     }
-    if (compare(root.stateHash, this.stateHash()) !== 0) {
-      throw new CoreError(ErrorCode.ServerStateMismatch, `state after frame ${this.height} does not match its stored hash`)
+    // a validator key added since the last frame (keys add) was not in it: its fresh state is not counted
+    const recorded = new Set(root.records.map(([id]) => toHex(id)))
+    const added = new Set([...this.machines].flatMap(([key, m]) => (m.kind === 'validator' && !recorded.has(key) ? [key] : [])))
+    if (compare(root.stateHash, this.stateHash(added)) !== 0) {
+      const missing = [...recorded].filter((key) => !this.machines.has(key)).length
+      throw new CoreError(ErrorCode.ServerStateMismatch, `state after frame ${this.height} does not match its stored hash${missing > 0 ? `: ${missing} validator key(s) that signed before are not in the home` : ''}`)
     }
   }
 

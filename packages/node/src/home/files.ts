@@ -13,6 +13,8 @@ export function homePaths(home: string) {
     genesis: join(home, 'genesis.json'),
     keys: join(home, 'keys'),
     validatorKey: join(home, 'keys', 'validator.key'),
+    /** More validator keys (`p2pnode keys add`): <first 16 hex of the public key>.key each. */
+    validatorKeys: join(home, 'keys', 'validators'),
     accountKey: join(home, 'keys', 'account.key'),
     apiToken: join(home, 'api-token'),
     p2p: join(home, 'p2p'),

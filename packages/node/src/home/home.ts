@@ -2,7 +2,8 @@
 //
 //   <home>/config.json        configuration (defaults fill what is missing)
 //   <home>/genesis.json       the network's genesis (validators, threshold, parameters)
-//   <home>/keys/validator.key BLS validator seed, hex (0600)
+//   <home>/keys/validator.key BLS validator seed, hex (0600): the node's primary validator key
+//   <home>/keys/validators/<key>.key  more validator seeds (`p2pnode keys add`), same format
 //   <home>/keys/account.key   Ed25519 account seed, hex (0600)
 //   <home>/keys/signer-state-<key>.json  the validator key's double-sign record (signer-state.ts)
 //   <home>/api-token          bearer token of the local HTTP API (0600)
@@ -10,7 +11,8 @@
 //   <home>/data/              LevelDB: blocks, state, server frames
 
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { AccountSigner, type Bytes, type Genesis, ROOT_PARAMS, ValidatorSigner, fromHex, makeGenesis, toHex } from '@p2pnode/core'
 import { type NodeConfig, type NodeConfigInput, resolveConfig } from '../config.ts'
 import { writeFileAtomic } from './atomic-write.ts'
@@ -21,6 +23,39 @@ import { listSignerStates } from './signer-state.ts'
 export interface NodeKeys {
   validatorSeed: Bytes
   accountSeed: Bytes
+  /** Validator seeds beside the primary one (keys/validators/), in file-name order. */
+  moreValidatorSeeds?: Bytes[]
+}
+
+/** Every validator seed of a home: the primary one first. */
+export function validatorSeeds(keys: NodeKeys): Bytes[] {
+  return [keys.validatorSeed, ...(keys.moreValidatorSeeds ?? [])]
+}
+
+/** Adds a validator key to a home (keys/validators/<key>.key, 0600); returns its public facts. */
+export async function addValidatorKey(home: string, seed: Bytes = randomBytes(32)): Promise<ReturnType<typeof validatorIdentity>> {
+  const paths = homePaths(home)
+  await mkdir(paths.validatorKeys, { recursive: true, mode: 0o700 })
+  const identity = validatorIdentity(seed)
+  await writeSecret(join(paths.validatorKeys, `${identity.validatorPublicKey.slice(0, 16)}.key`), `${toHex(seed)}\n`)
+  return identity
+}
+
+/** A validator key's public facts: what a genesis or a validators.set needs of it. */
+export function validatorIdentity(seed: Bytes) {
+  const validator = new ValidatorSigner(seed)
+  return { validatorPublicKey: toHex(validator.publicKey), proofOfPossession: toHex(validator.provePossession()) }
+}
+
+async function readMoreSeeds(dir: string): Promise<Bytes[]> {
+  let names: string[]
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.key')).sort()
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+  return Promise.all(names.map((n) => readSeed(join(dir, n))))
 }
 
 /** Public facts about a node's keys, as `p2pnode keys show` prints them. */
@@ -130,7 +165,7 @@ export async function loadHome(home: string, ...overrides: NodeConfigInput[]): P
   if (genesis.network !== config.network) {
     throw new HomeError('HOME_BAD_FILE', `genesis is for network ${genesis.network}, config says ${config.network}`)
   }
-  const keys = { validatorSeed: await readSeed(paths.validatorKey), accountSeed: await readSeed(paths.accountKey) }
+  const keys = { validatorSeed: await readSeed(paths.validatorKey), accountSeed: await readSeed(paths.accountKey), moreValidatorSeeds: await readMoreSeeds(paths.validatorKeys) }
   return { paths, config, genesis, keys, apiToken: await checkedApiToken(home) }
 }
 
