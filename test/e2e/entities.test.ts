@@ -111,6 +111,7 @@ test('three entities with overlapping sets: one signer in two of them, one node 
   }
   assert.equal((await node(0).client.entities()).filter((e) => e.role === 'validator').map((e) => e.name), ['root', 'fair'], 'node0 validates two entities, each with its own key')
   assert.equal((await node(4).client.entities()).filter((e) => e.role === 'validator').map((e) => e.name).sort(), ['mart', 'shop'], "node4's one key validates two entities")
+  assert.equal((await node(4).client.status()).entities.map((e) => `${e.name} ${e.role}`), ['root follower', 'shop validator', 'mart validator'], 'status summarizes every hosted entity')
   // each entity commits its own kv write, read back (proven) on every node that hosts it
   for (const [name, nodes] of Object.entries(members)) {
     const written = await json<{ key: string; height: number }>(nodes[0]!, '--entity', name, 'kv', 'set', 'where', name, '--wait')

@@ -162,7 +162,7 @@ export class EntityHost {
       logger: logger.child({ module: 'sync' }),
       onEpisode: ({ syncing, height, target }) => {
         metrics.setSyncing(syncing)
-        init.emit({ type: 'sync', syncing, height, target })
+        init.emit({ type: 'sync', entity: toHex(entity.id), syncing, height, target })
         // the pruner waits out a sync; a node that only ever catches up gets its turn here
         if (!syncing) this.pruner.poke()
       },
@@ -170,7 +170,7 @@ export class EntityHost {
 
     const verdictOf = (kind: string, verdict: Verdict, from: string) => {
       metrics.gossipMessage(kind, verdict)
-      if (verdict === 'reject') init.emit({ type: 'rejected', source: 'gossip', code: `GOSSIP_${kind.toUpperCase()}_REJECTED`, from, topic: kind })
+      if (verdict === 'reject') init.emit({ type: 'rejected', source: 'gossip', code: `GOSSIP_${kind.toUpperCase()}_REJECTED`, from, topic: kind, entity: toHex(entity.id) })
       return verdict
     }
     const noop = () => {}
@@ -279,7 +279,7 @@ export class EntityHost {
     })
     this.lastBlockTime = time
     metrics.mempool(entity.mempool.size, entity.mempool.bytes)
-    emit({ type: 'block', height: info.height, hash: toHex(info.hash), txs: info.txHashes.length, time })
+    emit({ type: 'block', entity: toHex(entity.id), height: info.height, hash: toHex(info.hash), txs: info.txHashes.length, time })
     this.pruner.poke()
   }
 }

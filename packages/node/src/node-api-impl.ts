@@ -166,6 +166,13 @@ export class NodeApiImpl implements NodeApi {
       validatorPublicKey: toHex(this.p.validator.publicKey),
       accountAddress: toHex(this.p.account.address),
       version: NODE_VERSION,
+      entities: this.p.hosted().map((h, i) => ({
+        id: toHex(h.entity.id),
+        name: i === 0 ? 'root' : (registryEntry(tip.state, h.entity.id)?.name ?? ''),
+        height: h.durable().height,
+        role: h.isValidator() ? ('validator' as const) : ('follower' as const),
+        syncing: h.syncer.syncing,
+      })),
     }
   }
 

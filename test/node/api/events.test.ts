@@ -31,7 +31,7 @@ test('the client receives each NodeEvent from /events', async () => {
         { onOpen: resolve },
       )
     })
-    const block: NodeEvent = { type: 'block', height: 5, hash: 'ab'.repeat(32), txs: 3, time: 1 }
+    const block: NodeEvent = { type: 'block', entity: 'cd'.repeat(32), height: 5, hash: 'ab'.repeat(32), txs: 3, time: 1 }
     const peer: NodeEvent = { type: 'peer:connect', peerId: '12D3KooWX', addr: '/ip4/127.0.0.1/tcp/1' }
     api.node.events.emit('event', block)
     api.node.events.emit('event', peer)

@@ -85,6 +85,7 @@ export class StandInNode implements NodeApi {
       validatorPublicKey: 'bb'.repeat(48),
       accountAddress: ACCOUNT,
       version: '0.1.0',
+      entities: [{ id: 'aa'.repeat(32), name: 'root', height: 4, role: 'validator', syncing: false }],
     }
   }
 

@@ -30,6 +30,9 @@ export function registerStatus(program: Command): void {
         ['role', s.validator ? `validator ${s.validatorIndex}` : 'follower'],
         ['account', s.accountAddress],
         ['mempool', `${s.mempool.size} txs, ${s.mempool.bytes} bytes`],
+        ...(s.entities.length > 1
+          ? ([['entities', s.entities.slice(1).map((e) => `${e.name || e.id.slice(0, 12)} ${e.role} at ${e.height}${e.syncing ? ' (syncing)' : ''}`).join(', ')]] as Array<[string, string]>)
+          : []),
       ])
     })
 }

@@ -42,6 +42,8 @@ export interface StatusView {
   validatorPublicKey: string
   accountAddress: string
   version: string
+  /** Every entity the node hosts, the root first (the fields above are the root's); `entity list` has more. */
+  entities: Array<{ id: string; name: string; height: number; role: 'validator' | 'follower'; syncing: boolean }>
 }
 
 export interface PeerView {
@@ -196,12 +198,13 @@ export class ApiError extends Error {
 }
 
 export type NodeEvent =
-  | { type: 'block'; height: number; hash: string; txs: number; time: number }
+  /** `entity`: the id (hex) of the hosted entity, as on block, sync and gossip rejections. */
+  | { type: 'block'; entity: string; height: number; hash: string; txs: number; time: number }
   | { type: 'peer:connect'; peerId: string; addr: string }
   | { type: 'peer:disconnect'; peerId: string }
   | { type: 'peer:banned'; peerId: string; until: number; reason: string }
-  | { type: 'rejected'; source: 'gossip' | 'api' | 'sync'; code: string; from?: string; topic?: string }
-  | { type: 'sync'; syncing: boolean; height: number; target: number }
+  | { type: 'rejected'; source: 'gossip' | 'api' | 'sync'; code: string; from?: string; topic?: string; entity?: string }
+  | { type: 'sync'; entity: string; syncing: boolean; height: number; target: number }
   /** Consensus stopped for good (a write failed): the node must be restarted. */
   | { type: 'fatal'; message: string }
 
