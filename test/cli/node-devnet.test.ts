@@ -60,6 +60,25 @@ test('a ring of 4 becomes a connected network; SIGINT stops every node', async (
   assert.ok((await stat(join(dir, 'net', 'logs'))).isDirectory())
 })
 
+test('devnet --entities 2: e0 and e1 registered beside the root, each running on its three validators', async () => {
+  const base = await freeBasePort(4)
+  devnet = spawnCli(['devnet', '--validators', '3', '--followers', '1', '--entities', '2', '--dir', join(dir, 'ents'), '--base-port', String(base), '--json'])
+  type Tick = { nodes: Array<{ name: string; height: number; entities: Record<string, number> }> }
+  const lines = () => devnet!.out.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+  const made = await waitFor('the entities line', () => lines().find((l) => 'entities' in l) as { entities: Array<{ name: string; validators: number[] }> } | undefined, 60_000, 250)
+  assert.equal(made.entities.map((e) => [e.name, e.validators]), [['e0', [0, 1, 2]], ['e1', [1, 2, 3]]])
+  const tick = await waitFor('both entities at height 3 on every member', () => {
+    const last = lines().filter((l) => 'time' in l).at(-1) as Tick | undefined
+    const ok = last && made.entities.every((e) => e.validators.every((i) => (last.nodes[i]!.entities[e.name] ?? 0) >= 3))
+    return ok ? last : undefined
+  }, 45_000, 250)
+  assert.equal(Object.keys(tick.nodes[0]!.entities), ['e0'], 'node0 validates e0 only')
+  assert.equal(Object.keys(tick.nodes[1]!.entities), ['e0', 'e1'], 'node1 validates both')
+  const result = await stopChild(devnet, 'SIGINT', 30_000)
+  devnet = undefined
+  assert.is(result.code, 0, result.stderr)
+})
+
 test('devnet errors: a bad topology is exit 7, a foreign directory is exit 10', async () => {
   const [topology, foreign] = await Promise.all([
     cli(['devnet', '--validators', '3', '--topology', 'a-b, b-d', '--dir', join(dir, 't')]),

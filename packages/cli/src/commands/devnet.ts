@@ -27,6 +27,8 @@ export interface DevnetOptions {
   topology?: string
   blocks?: number
   json?: boolean
+  /** Entities besides the root, registered and joined once the nodes answer (devnet-entities.ts). */
+  entities?: number
 }
 
 /**
@@ -160,6 +162,17 @@ export async function runDevnet(o: DevnetOptions): Promise<number> {
     })
   }
 
+  if (o.entities !== undefined && o.entities > 0) {
+    const { createDevnetEntities } = await import('./devnet-entities.ts')
+    const made = await createDevnetEntities(o.entities, nodes.map((n) => n.home), clients, DEVNET_NETWORK).catch((err: Error) => {
+      process.stderr.write(`error: ${err.message}\n`)
+      void stopAll(ExitCode.Failure)
+      return []
+    })
+    if (o.json) process.stdout.write(`${JSON.stringify({ entities: made })}\n`)
+    else for (const e of made) process.stdout.write(`  entity ${e.name} (${e.id.slice(0, 12)}…) validated by ${e.validators.map((i) => nodes[i]!.name).join(', ')}\n`)
+  }
+
   const rates = new TxRates(clients)
   const live = new LiveLines(!o.json && process.stdout.isTTY === true)
   try {
@@ -170,7 +183,8 @@ export async function runDevnet(o: DevnetOptions): Promise<number> {
         clients.map(async (client, i) => {
           try {
             const s = await client.status()
-            return { name: nodes[i]!.name, height: s.height, peers: s.peers, txPerSecond: await rates.rate(i, s.height), syncing: s.syncing }
+            const entities = Object.fromEntries(s.entities.slice(1).map((e) => [e.name, e.height]))
+            return { name: nodes[i]!.name, height: s.height, peers: s.peers, txPerSecond: await rates.rate(i, s.height), syncing: s.syncing, entities }
           } catch {
             return { name: nodes[i]!.name, height: 0, peers: 0, txPerSecond: 0, syncing: false, starting: true }
           }
@@ -178,7 +192,7 @@ export async function runDevnet(o: DevnetOptions): Promise<number> {
       )
       if (stopping) break
       if (o.json) process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), nodes: views })}\n`)
-      else live.draw(views.map((v) => ('starting' in v ? `${v.name}  (starting)` : `${v.name}  height ${String(v.height).padStart(6)}  peers ${String(v.peers).padStart(3)}  tx/s ${v.txPerSecond.toFixed(0).padStart(6)}${v.syncing ? '  syncing' : ''}`)))
+      else live.draw(views.map((v) => ('starting' in v ? `${v.name}  (starting)` : `${v.name}  height ${String(v.height).padStart(6)}  peers ${String(v.peers).padStart(3)}  tx/s ${v.txPerSecond.toFixed(0).padStart(6)}${v.syncing ? '  syncing' : ''}${entityHeights(v.entities)}`)))
       if (o.blocks !== undefined && views.every((v) => v.height >= o.blocks!)) {
         if (!o.json) process.stdout.write(`every node reached block ${o.blocks}\n`)
         await stopAll(ExitCode.Ok)
@@ -210,6 +224,11 @@ class TxRates {
   }
 }
 
+function entityHeights(entities: Record<string, number>): string {
+  const names = Object.keys(entities)
+  return names.length === 0 ? '' : `  ${names.map((n) => `${n} ${entities[n]}`).join('  ')}`
+}
+
 /** One line per node, redrawn in place on a terminal; elsewhere one summary line per tick. */
 class LiveLines {
   private drawn = 0
@@ -236,6 +255,7 @@ export function registerDevnet(program: Command): void {
     .option('--dir <dir>', 'homes and logs (deleted and made anew on every start)', DEVNET_DIR)
     .option('--base-port <p>', 'node i uses p + 10 i (P2P), + 1 (API), + 2 (metrics)', '7400')
     .option('--blocks <n>', 'stop by itself once every node has this block (a smoke test)')
+    .option('--entities <n>', 'entities besides the root, e0.., each validated by 3 nodes in turn (e0: nodes 0-2, e1: 1-3, ...)', '0')
     .addHelpText(
       'after',
       `
@@ -248,9 +268,10 @@ Examples:
   p2pnode devnet --validators 4 --topology "a-b, b-c, c-d, d-a"   # a ring
   p2pnode devnet --validators 5 --topology "a-b, a-c, a-d, a-e"   # a star around a
   p2pnode devnet --validators 3 --followers 2 --dir /tmp/net --blocks 20
+  p2pnode devnet --validators 4 --followers 3 --entities 3             # e0, e1, e2 beside the root
   p2pnode --home .devnet/node1 peers                         # from a second terminal`,
     )
-    .action(async (options: { validators: string; followers: string; topology?: string; dir: string; basePort: string; blocks?: string }, command: Command) => {
+    .action(async (options: { validators: string; followers: string; topology?: string; dir: string; basePort: string; blocks?: string; entities: string }, command: Command) => {
       const opts = globals(command)
       const code = await runDevnet({
         validators: positiveInt(options.validators, '--validators'),
@@ -260,6 +281,7 @@ Examples:
         ...(options.topology ? { topology: options.topology } : {}),
         ...(options.blocks !== undefined ? { blocks: positiveInt(options.blocks, '--blocks') } : {}),
         ...(opts.json ? { json: true } : {}),
+        entities: positiveInt(options.entities, '--entities', 0),
       })
       if (code !== ExitCode.Ok) fail(code as ExitCode, 'the devnet stopped because a node failed', `see the logs in ${resolve(options.dir)}/logs`)
     })
