@@ -157,8 +157,20 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       serving,
     )
 
+    // Joins and leaves run one at a time, and none once the node is stopping: a join must not
+    // open an entity that a leave is still closing, nor start one after consensus stopped.
+    let membership: Promise<unknown> = Promise.resolve()
+    let closing = false
+    const serially = <T>(work: () => Promise<T>): Promise<T> => {
+      const next = membership.then(() => {
+        if (closing) throw new Error('the node is stopping')
+        return work()
+      })
+      membership = next.catch(() => {})
+      return next
+    }
     /** Joins an entity at run time: durable in the server's root before it runs (entity-host.ts). */
-    const join = async (genesis: Genesis): Promise<void> => {
+    const join = (genesis: Genesis): Promise<void> => serially(async () => {
       if (hostOf(genesisId(genesis))) return
       const joined = await server.host(genesis)
       await server.flush(Date.now())
@@ -167,8 +179,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       hosts.push(h)
       await h.start()
       log.info({ entity: toHex(joined.id), name: labelOf(joined.id), validator: h.isValidator() }, 'joined an entity')
-    }
-    const leave = async (id: Uint8Array): Promise<void> => {
+    })
+    const leave = (id: Uint8Array): Promise<void> => serially(async () => {
       const at = hosts.findIndex((h) => equals(h.entity.id, id))
       if (at <= 0) throw new Error(at === 0 ? 'the root entity cannot be left' : 'this node does not host that entity')
       const [h] = hosts.splice(at, 1)
@@ -176,7 +188,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       server.leave(id)
       await server.flush(Date.now())
       log.info({ entity: toHex(id) }, 'left an entity')
-    }
+    })
 
     network.on('peer:connect', (peerId) => {
       metrics.peers.set(network.peers().length)
@@ -213,7 +225,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     } })
 
     for (const h of hosts) await h.start()
-    started.push({ name: 'consensus', stop: () => hosts.forEach((h) => h.stop()) })
+    started.push({ name: 'consensus', stop: async () => {
+      closing = true
+      await membership
+      for (const h of hosts) h.stop()
+    } })
 
     const api = new NodeApiImpl({ home, hosted: () => hosts, join, leave, server, entity, durable: () => host.durable(), network, consensus: host.consensus, syncer: host.syncer, txs: host.txs, account, validator, events, fatal: () => stoppedBy })
     const apiServer = createApiServer({

@@ -107,6 +107,23 @@ test('an entity that keeps no registry refuses entity.create', () => {
   assert.equal(built.rejected.map((r) => r.code), ['TX_NO_REGISTRY'])
 })
 
+test('a proposer tries at most 2 x maxEntitiesPerBlock entity.create per block, failures included; the rest wait', () => {
+  const chain = root() // maxEntitiesPerBlock 2: four tries
+  const run = new Runner(chain)
+  const bad = entityGenesis('othernet', [0], 1) // fails late: another network
+  const senders = Array.from({ length: 6 }, (_, i) => new AccountSigner(seed(`flood-${i}`)))
+  const flood = senders.map((a) => chain.tx(a, 0, TxKind.EntityCreate, encodeEntityCreate(bad)))
+  const alice = new AccountSigner(seed('alice'))
+  const honest = chain.tx(alice, 0, TxKind.EntityCreate, encodeEntityCreate(entityGenesis('testnet', [0], 7), 'late'))
+  const first = run.block([...flood, honest])
+  assert.is(first.rejected.length, 4, 'four tries, all failed')
+  assert.is(first.block.txs.length, 0)
+  assert.is(registryCount(run.tip.state), 0, 'the honest one waits for a later block')
+  const second = run.block([...flood.slice(4), honest])
+  assert.is(second.rejected.length, 2)
+  assert.is(registryCount(run.tip.state), 1, 'and gets in')
+})
+
 test('the registry parameters keep older encodings: a genesis at their defaults has the id it had', () => {
   const chain = makeChain()
   const withDefaults = makeGenesis({ ...chain.genesis, params: { ...DEFAULT_PARAMS } })

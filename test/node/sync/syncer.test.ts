@@ -22,7 +22,8 @@ import { createLogger, silentLogger } from '../../../packages/node/src/logger.ts
 import { NetworkError, NetworkErrorCode } from '../../../packages/node/src/network/errors.ts'
 import { FollowOrSync } from '../../../packages/node/src/sync/follow.ts'
 import { SYNC_PRUNED, type SyncedBlock, decodeSyncRequest, encodeBlocks, encodeStatus } from '../../../packages/node/src/sync/protocol.ts'
-import { DISTRUST_BASE_MS, STALLED_AFTER_MS, STATUS_FRESH_FOLLOWING_MS, STRIKE_POINTS, Syncer, type SyncNetwork } from '../../../packages/node/src/sync/syncer.ts'
+import { STALLED_AFTER_MS, STATUS_FRESH_FOLLOWING_MS, Syncer, type SyncNetwork } from '../../../packages/node/src/sync/syncer.ts'
+import { DISTRUST_BASE_MS, STRIKE_POINTS } from '../../../packages/node/src/sync/peer-claims.ts'
 import { type TestChain, makeChain, seed } from '../../fixtures/chain.ts'
 
 const THRESHOLD = 3

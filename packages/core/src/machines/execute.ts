@@ -128,9 +128,10 @@ function passes(batch: StateBatch, ctx: BlockContext, id: Bytes, validators: Val
 
 function createProposal(batch: StateBatch, ctx: BlockContext, account: Bytes, tx: Transaction, id: Bytes): void {
   const { action, actionBytes, expiresIn } = decodeProposalCreate(tx.payload)
-  checkAction(action)
+  // who may propose first: checking an action (a validators.set's proofs of possession) costs
   const validators = batch.validators()
   const validator = requireValidator(validators, account)
+  checkAction(action)
   if (batch.proposal(id) !== undefined) throw new CoreError(ErrorCode.TxProposalExists, 'proposal exists')
   const params = batch.params()
   const open = batch.openProposals(account)

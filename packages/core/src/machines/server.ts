@@ -143,7 +143,7 @@ export class Server {
     if (known) return known
     const bytes = encodeGenesis(genesis)
     const entity = await this.open(bytes)
-    this.receive(encodeServerInput([], [entityHostValue(bytes)]))
+    this.logOwn(entityHostValue(bytes))
     return entity
   }
 
@@ -154,7 +154,13 @@ export class Server {
     if (!this.joined.has(key)) throw new CoreError(ErrorCode.ServerUnknownMachine, `entity ${key.slice(0, 16)} was not joined (the configured ones stay)`)
     this.machines.delete(key)
     this.joined.delete(key)
-    this.receive(encodeServerInput([], [entityLeaveValue(id)]))
+    this.logOwn(entityLeaveValue(id))
+  }
+
+  /** Logs a join or leave: in the reserved headroom, so a full frame cannot leave it unlogged. */
+  private logOwn(value: RlpItem): void {
+    const out = this.receive(encodeServerInput([], [value]), { reserved: true })
+    if (out.length > 0) throw new CoreError(ErrorCode.ServerBusy, `a join or leave could not be logged: ${JSON.stringify(out[0])}`)
   }
 
   /** Whether `id` is an entity joined at run time (not one the node was configured with). */

@@ -2,10 +2,10 @@
 // order) are executed one by one against the tip's state; one that fails is left out and
 // reported, so the block the proposer sends always passes validation by its peers.
 
-import type { Bytes } from '../bytes.ts'
+import { type Bytes, toHex } from '../bytes.ts'
 import { isCoreError } from '../errors.ts'
 import { blockHash, txsHash } from '../codec/objects.ts'
-import type { Block, Transaction } from '../types/chain.ts'
+import { type Block, type Transaction, TxKind } from '../types/chain.ts'
 import { applyTransaction, endBlock, newBlockContext } from '../machines/execute.ts'
 import type { ChainId, ExecutedBlock, Tip } from './block.ts'
 
@@ -29,6 +29,13 @@ export interface BuiltBlock extends ExecutedBlock {
 
 /** Room kept in maxBlockBytes for the header and list framing. */
 const BLOCK_OVERHEAD_BYTES = 512
+/**
+ * entity.create candidates a proposer tries per block, failed ones included, as a multiple of
+ * maxEntitiesPerBlock: each checks up to ~45 proofs of possession (registry.ts), and one that
+ * fails late costs its sender nothing, so without this a flood of them would hold up the block.
+ * The rest wait in the mempool for later blocks. Only the proposer's choice: not a validity rule.
+ */
+export const ENTITY_CREATE_TRIES_PER_ALLOWED = 2
 
 export function buildBlock(input: BuildInput): BuiltBlock {
   const { tip, chain } = input
@@ -40,10 +47,19 @@ export function buildBlock(input: BuildInput): BuiltBlock {
   const txHashes: Bytes[] = []
   const rejected: BuiltBlock['rejected'] = []
   let bytes = BLOCK_OVERHEAD_BYTES
+  let creates = 0
+  /** Senders one of whose transactions waits for a later block: their later nonces wait too. */
+  const held = new Set<string>()
   for (const c of input.candidates) {
     if (txs.length >= params.maxBlockTxs) break
     const size = c.encoded.length + 5
     if (bytes + size > params.maxBlockBytes) break
+    const sender = toHex(c.tx.sender)
+    if (held.has(sender)) continue
+    if (c.tx.kind === TxKind.EntityCreate && ++creates > ENTITY_CREATE_TRIES_PER_ALLOWED * params.maxEntitiesPerBlock) {
+      held.add(sender)
+      continue
+    }
     try {
       applyTransaction(batch, ctx, c.tx, c.hash)
     } catch (err) {

@@ -265,6 +265,9 @@ export class ConsensusLoop {
     this.queue.push(event)
     if (!this.draining) {
       this.drain().catch((err: unknown) => {
+        // An effect still in flight when the loop was stopped (the node left the entity): the
+        // entity is gone from the server, not broken
+        if (!this.running) return this.init.logger.warn({ err: (err as Error).message }, 'an effect of a stopped loop failed')
         // Carrying out an effect failed (a write, most likely): the node cannot vouch for its own
         // votes any more. Consensus stops loudly rather than go on with unknown durable state.
         this.init.logger.fatal({ err }, 'consensus stopped: an effect could not be carried out')

@@ -11,17 +11,16 @@
 //    several in flight from different peers, applying them in height order through the server
 //    machine (commit checked first, then the block), striking peers the same way.
 //
-// Peers that pruned old blocks (storage.keepBlocks) say from which height they serve (their
-// status); blocks are asked only of peers that serve them, and a peer that answers SYNC_PRUNED
-// (it pruned since it said so) has not lied: no strike, its range is corrected and another is
-// asked. When every peer ahead pruned the heights the node needs, it cannot sync, and says so
-// (blockedBy(), the log) instead of blaming them.
+// What peers claim, and the strikes against them, are kept in peer-claims.ts. Blocks are asked
+// only of peers that serve them (pruned peers say from where); a SYNC_PRUNED answer is no lie.
+// When every peer ahead pruned the heights the node needs, it says so (blockedBy(), the log).
 
 import { type EntityMachine, type Server, ErrorCode, blockInput } from '@p2pnode/core'
 import type { Logger } from 'pino'
 import { NetworkErrorCode, isNetworkError } from '../network/errors.ts'
 import { provenPrefix } from './evidence.ts'
-import { MAX_BLOCKS_PER_RESPONSE, MAX_RESPONSE_MESSAGE, MAX_STATUS_BYTES, SYNC_PRUNED, type SyncRequest, type SyncedBlock, decodeBlocks, decodeStatus, encodeSyncRequest } from './protocol.ts'
+import { type Offence, PeerClaims } from './peer-claims.ts'
+import { MAX_BLOCKS_PER_RESPONSE, MAX_RESPONSE_MESSAGE, MAX_STATUS_BYTES, SYNC_PRUNED, SYNC_UNKNOWN_ENTITY, type SyncRequest, type SyncedBlock, decodeBlocks, decodeStatus, encodeSyncRequest } from './protocol.ts'
 
 export interface SyncNetwork {
   peers(): Array<{ peerId: string }>
@@ -43,11 +42,7 @@ export interface SyncerInit {
   onApplied?: (height: number, txHashes: Uint8Array[]) => void
   /** Deadlines of the three requests (defaults below; tests shorten them). */
   timeouts?: { statusMs: number; probeMs: number; blocksMs: number }
-  /**
-   * A tip that has not moved for this long may be behind (default STALLED_AFTER_MS; the node
-   * gives more when its heartbeat is slower): peers' heights are then asked for every
-   * STATUS_FRESH_MS, and only every STATUS_FRESH_FOLLOWING_MS while it moves.
-   */
+  /** A tip still for this long may be behind (default STALLED_AFTER_MS): see refresh(). */
   stalledAfterMs?: number
 }
 
@@ -67,24 +62,6 @@ const STATUS_FRESH_MS = 2_000
  */
 export const STATUS_FRESH_FOLLOWING_MS = 30_000
 export const STALLED_AFTER_MS = 3_000
-/** The first strike silences a peer's claims this long; each further strike doubles it. */
-export const DISTRUST_BASE_MS = 5_000
-export const DISTRUST_MAX_MS = 30 * 60_000
-
-/**
- * What a strike is for, worst last: a request that failed or came too late (honest peers on slow
- * links have those too), an answer that takes back the peer's own claim (nothing, or too little,
- * from a height it said it has), and data that does not verify (forged certificates, a block off
- * the chain, bytes that do not decode).
- */
-export type Offence = 'failed' | 'unbacked' | 'forged'
-
-/**
- * Penalty points of a first strike of each kind; each further strike doubles them. 400 points ban
- * a peer (network/scoring.ts), so forged data bans at once, a claim taken back twice bans, and a
- * peer whose requests fail three times running is banned (100 + 200 + 400), all within a minute.
- */
-export const STRIKE_POINTS: Record<Offence, number> = { failed: 100, unbacked: 200, forged: 400 }
 /** How long the local frame may stay full (SERVER_BUSY) before a sync gives up for now. */
 const BUSY_RETRIES = 50
 
@@ -96,18 +73,6 @@ export type Probe =
   /** Proven blocks above the tip, more than the threshold: the node is behind for certain. */
   | { kind: 'behind'; peerId: string; from: number; blocks: SyncedBlock[] }
 
-interface Strikes {
-  count: number
-  until: number
-}
-
-/** What a peer said of itself: its height, and the lowest height it serves. */
-interface PeerRange {
-  height: number
-  servesFrom: number
-  at: number
-}
-
 /** Why a node that is behind cannot sync: every peer ahead pruned the next height it needs. */
 export interface SyncBlocked {
   code: 'SYNC_PEERS_PRUNED'
@@ -118,12 +83,12 @@ export interface SyncBlocked {
 }
 
 export class Syncer {
-  private readonly heights = new Map<string, PeerRange>()
+  /** What peers claimed, and what they are trusted with (peer-claims.ts). */
+  private readonly claims: PeerClaims
   /** The tip's height when refresh() last saw it change, and when: a node just started has not moved. */
   private tipSeen = { height: -1, at: -Infinity }
   /** The last blocked state logged, so the log says it once per change, not every check. */
   private loggedBlocked = ''
-  private readonly strikes = new Map<string, Strikes>()
   private catching: Promise<number> | undefined
 
   private readonly timeouts: { statusMs: number; probeMs: number; blocksMs: number }
@@ -132,39 +97,30 @@ export class Syncer {
   constructor(private readonly init: SyncerInit) {
     this.timeouts = init.timeouts ?? { statusMs: STATUS_TIMEOUT_MS, probeMs: PROBE_TIMEOUT_MS, blocksMs: BLOCKS_TIMEOUT_MS }
     this.encode = init.encodeRequest ?? encodeSyncRequest
+    this.claims = new PeerClaims(init.now)
   }
 
   /** The highest height a peer whose claims are believed reports (0 with none). */
   get bestHeight(): number {
-    let best = 0
-    for (const [peerId, { height }] of this.heights) if (!this.distrusted(peerId)) best = Math.max(best, height)
-    return best
+    return this.claims.best()
   }
 
   get syncing(): boolean {
     return this.catching !== undefined
   }
 
-  /**
-   * A height learned elsewhere (a verified commit on gossip, a status answer with its range). A
-   * peer's range only rises while it is connected (pruning never brings blocks back), so a status
-   * that says less than the peer's own SYNC_PRUNED answer did is not believed: a peer cannot have
-   * the node ask it, again and again, for heights it then refuses.
-   */
+  /** A height learned elsewhere: a verified commit on gossip, a status answer with its range (PeerClaims.note). */
   noteHeight(peerId: string, height: number, servesFrom?: number): void {
-    const known = this.heights.get(peerId)
-    const range = Math.max(servesFrom ?? 1, known?.servesFrom ?? 1)
-    if (!known || height >= known.height) this.heights.set(peerId, { height, servesFrom: range, at: this.init.now() })
-    else known.servesFrom = range
+    this.claims.note(peerId, height, servesFrom)
   }
 
   forget(peerId: string): void {
-    this.heights.delete(peerId)
+    this.claims.forget(peerId)
   }
 
   /** Strikes held against a peer now, for status and tests. */
   strikesOf(peerId: string): number {
-    return this.strikes.get(peerId)?.count ?? 0
+    return this.claims.strikesOf(peerId)
   }
 
   /**
@@ -177,15 +133,17 @@ export class Syncer {
     if (tip !== this.tipSeen.height) this.tipSeen = { height: tip, at: this.tipSeen.height < 0 ? -Infinity : now }
     const moving = now - this.tipSeen.at < (this.init.stalledAfterMs ?? STALLED_AFTER_MS)
     const fresh = moving ? STATUS_FRESH_FOLLOWING_MS : STATUS_FRESH_MS
-    const stale = this.init.network.peers().filter((p) => !this.distrusted(p.peerId) && now - (this.heights.get(p.peerId)?.at ?? 0) > fresh)
+    const stale = this.init.network.peers().filter((p) => this.claims.due(p.peerId, fresh))
     await Promise.all(
       stale.map(async ({ peerId }) => {
         try {
           const answer = await this.init.network.request(peerId, this.init.protocol, this.encode({ type: 'status' }), { timeoutMs: this.timeouts.statusMs, maxResponseBytes: MAX_STATUS_BYTES })
           const status = decodeStatus(answer)
           this.noteHeight(peerId, status.height, status.servesFrom)
-        } catch {
-          // not every peer speaks sync (a plain libp2p peer, one of another network): skip it
+        } catch (err) {
+          // not every peer speaks sync (a plain libp2p peer, one of another network): skip it;
+          // one that does not host the entity (or speaks no sync/2) is asked again much later
+          if (notServing(err)) this.claims.notServing(peerId)
         }
       }),
     )
@@ -203,9 +161,9 @@ export class Syncer {
   blockedBy(): SyncBlocked | undefined {
     const { entity, threshold } = this.init
     const need = entity.tip.height + 1
-    const ahead = this.peersAt(entity.tip.height + threshold + 1)
-    if (ahead.length === 0 || ahead.some((peerId) => this.heights.get(peerId)!.servesFrom <= need)) return undefined
-    return { code: 'SYNC_PEERS_PRUNED', need, peersServeFrom: Math.min(...ahead.map((peerId) => this.heights.get(peerId)!.servesFrom)) }
+    const ahead = this.claims.peersAt(entity.tip.height + threshold + 1)
+    if (ahead.length === 0 || ahead.some((peerId) => this.claims.range(peerId)!.servesFrom <= need)) return undefined
+    return { code: 'SYNC_PEERS_PRUNED', need, peersServeFrom: Math.min(...ahead.map((peerId) => this.claims.range(peerId)!.servesFrom)) }
   }
 
   /** Logs the blocked state when it changes (a node stuck for hours says it once, not every second). */
@@ -231,11 +189,11 @@ export class Syncer {
     const from = entity.tip.height + 1
     this.reportBlocked()
     // those far enough ahead that serve the next height
-    const claimers = this.peersAt(entity.tip.height + threshold + 1).filter((p) => this.heights.get(p)!.servesFrom <= from)
+    const claimers = this.claims.peersAt(entity.tip.height + threshold + 1).filter((p) => this.claims.range(p)!.servesFrom <= from)
     if (claimers.length === 0) return { kind: 'level' }
     // any of them, not always the highest: a liar claiming the most must not always be asked first
     const peerId = claimers[Math.floor(Math.random() * claimers.length)]!
-    const claimed = this.heights.get(peerId)!.height
+    const claimed = this.claims.range(peerId)!.height
     const count = Math.min(WINDOW, MAX_BLOCKS_PER_RESPONSE, claimed - from + 1)
     let blocks: SyncedBlock[]
     try {
@@ -271,30 +229,12 @@ export class Syncer {
     return this.catching
   }
 
-  private distrusted(peerId: string): boolean {
-    const s = this.strikes.get(peerId)
-    return s !== undefined && s.until > this.init.now()
-  }
-
-  private peersAt(height: number): string[] {
-    return [...this.heights.entries()].filter(([id, h]) => h.height >= height && !this.distrusted(id)).map(([id]) => id)
-  }
-
-  /** Believed peers that serve `height`: they have it and did not prune it. */
-  private servingPeers(height: number): string[] {
-    return this.peersAt(height).filter((id) => this.heights.get(id)!.servesFrom <= height)
-  }
-
   /**
    * A peer answered SYNC_PRUNED for `from`: it pruned since its status said otherwise. That is
    * no lie (pruning runs all the time): its range is corrected, and its status asked again soon.
    */
   private notePruned(peerId: string, from: number): void {
-    const known = this.heights.get(peerId)
-    if (!known) return
-    known.servesFrom = Math.min(known.height, Math.max(known.servesFrom, from + 1))
-    known.at = 0
-    this.init.logger.debug({ peerId, from }, 'sync peer pruned the heights asked for; asking another')
+    if (this.claims.pruned(peerId, from)) this.init.logger.debug({ peerId, from }, 'sync peer pruned the heights asked for; asking another')
   }
 
   /**
@@ -303,16 +243,9 @@ export class Syncer {
    * doubled likewise (up to a ceiling).
    */
   private strike(peerId: string, offence: Offence, reason: string): void {
-    const now = this.init.now()
-    const before = this.strikes.get(peerId)
-    // a peer that behaved for a long while starts again from one strike
-    const count = before && now - before.until < DISTRUST_MAX_MS ? before.count + 1 : 1
-    const until = now + Math.min(DISTRUST_MAX_MS, DISTRUST_BASE_MS * 2 ** (count - 1))
-    const points = STRIKE_POINTS[offence] * 2 ** Math.min(count - 1, 8)
-    this.strikes.set(peerId, { count, until })
-    this.forget(peerId)
+    const { count, points, distrustMs } = this.claims.strike(peerId, offence)
     this.init.network.penalize(peerId, `sync: ${reason}`, points)
-    this.init.logger.info({ peerId, offence, strikes: count, points, distrustMs: until - now, reason }, 'sync peer could not back its height')
+    this.init.logger.info({ peerId, offence, strikes: count, points, distrustMs, reason }, 'sync peer could not back its height')
   }
 
   private async request(peerId: string, from: number, count: number, timeoutMs: number): Promise<SyncedBlock[]> {
@@ -329,10 +262,10 @@ export class Syncer {
 
   /** One window from some peer that claims it, trying others when one fails; strikes the failures. */
   private fetch(from: number, count: number, exclude: Set<string>): Promise<{ peerId: string; blocks: SyncedBlock[] }> {
-    const candidates = this.servingPeers(from).filter((p) => !exclude.has(p))
+    const candidates = this.claims.servingPeers(from).filter((p) => !exclude.has(p))
     if (candidates.length === 0) return Promise.reject(new Error(`no peer serves height ${from}`))
     const peerId = candidates[(from / WINDOW) % candidates.length | 0]!
-    const claimed = this.heights.get(peerId)!.height
+    const claimed = this.claims.range(peerId)!.height
     return this.request(peerId, from, count, this.timeouts.blocksMs)
       .then((blocks) => {
         // a server stops early only at its byte limit, which one block never reaches
@@ -372,6 +305,9 @@ export class Syncer {
           ok = false
           if (out.code === ErrorCode.ServerBusy) {
             logger.warn({ height: entity.tip.height + 1 }, 'sync pauses: the local frame stays full')
+          } else if (out.code.startsWith('SERVER_')) {
+            // the server refused the input itself (the entity was left meanwhile): no peer's fault
+            logger.warn({ height: entity.tip.height + 1, code: out.code }, 'sync stops: the server refused the block')
           } else {
             logger.warn({ peerId, height: entity.tip.height + 1, code: out.code }, 'peer sent a block that does not verify')
             this.strike(peerId, 'forged', `sync block rejected: ${out.code}`)
@@ -421,7 +357,7 @@ export class Syncer {
       }
       const ok = await applyWindow(result.peerId, result.blocks)
       if (!ok || result.blocks.length < window.count) restart()
-      if (this.servingPeers(entity.tip.height + 1).length === 0 && entity.tip.height < this.bestHeight) {
+      if (this.claims.servingPeers(entity.tip.height + 1).length === 0 && entity.tip.height < this.bestHeight) {
         this.reportBlocked()
         break
       }
@@ -433,6 +369,11 @@ export class Syncer {
 /** The peer refused for its own serving budget (network/serving-budget.ts): not a lie, no strike. */
 function busy(err: unknown): boolean {
   return isNetworkError(err, NetworkErrorCode.Busy) || (isNetworkError(err, NetworkErrorCode.RemoteError) && err.data['remote'] === NetworkErrorCode.Busy)
+}
+
+/** The peer does not host the entity asked about (sync/2), or does not speak the protocol at all. */
+function notServing(err: unknown): boolean {
+  return (isNetworkError(err, NetworkErrorCode.RemoteError) && err.data['remote'] === SYNC_UNKNOWN_ENTITY) || (err as Error)?.name === 'UnsupportedProtocolError'
 }
 
 /** The peer pruned the heights asked for (protocol.ts): not a lie, no strike; ask another. */
