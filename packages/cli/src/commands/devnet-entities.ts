@@ -22,7 +22,12 @@ export interface DevnetEntity {
 async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + DEADLINE_MS
   for (;;) {
-    const value = await check().catch(() => undefined)
+    // a node that does not answer yet, or does not have the registration yet, is asked again;
+    // anything else (a rejected registration) ends the wait at once
+    const value = await check().catch((err: unknown) => {
+      if (err instanceof ClientError) return undefined
+      throw err
+    })
     if (value !== undefined) return value
     if (Date.now() > deadline) throw new Error(`devnet: ${what} did not happen within ${DEADLINE_MS / 1000} s`)
     await new Promise((resolve) => setTimeout(resolve, POLL_MS))

@@ -19,6 +19,12 @@ import { type SubmitOptions, printSubmitted, submitUnsigned, withWaitOptions } f
 
 export const DEFAULT_REGISTRY_LIMIT = 100
 
+/** The registry and the hosted set are the root's and the node's: --entity does not apply. */
+function rootScoped<T extends GlobalOptions>(opts: T): T {
+  const { entity: _ignored, ...rest } = opts
+  return rest as T
+}
+
 interface CreateOptions extends GlobalOptions, SubmitOptions {
   name?: string
   fromKeys?: string[]
@@ -74,7 +80,7 @@ Examples:
       const validators = await validatorsOf(opts)
       const time = opts.time ?? new Date().toISOString()
       if (Number.isNaN(Date.parse(time))) fail(ExitCode.BadInput, `--time ${time}: not a date`, 'for example --time 2025-01-01T00:00:00Z')
-      const node = await connect(opts)
+      const node = await connect(rootScoped(opts))
       const { network } = await call(node, (c) => c.status())
       const json: GenesisJson = { network, time, validators, ...(opts.threshold ? { threshold: parseThreshold(opts.threshold) } : {}) }
       let payload: Uint8Array
@@ -99,13 +105,14 @@ Examples:
     .addHelpText('after', '\nExamples:\n  p2pnode entity show payments\n  p2pnode entity show 3f9a…(64 hex) --prove --json   # {"entry", "height", "stateRoot", "proof", "verified"}\n\nWith --prove a proof that does not verify is an error (exit 1) and nothing is printed.')
     .action(async (name: string, _options, command: Command) => {
       const opts = command.optsWithGlobals<GlobalOptions & { prove?: boolean }>()
-      const node = await connect(opts)
+      const node = await connect(rootScoped(opts))
       const view = await call(node, (c) => c.registryEntry(name, { prove: opts.prove === true }))
       if (opts.prove) {
         verifyRegistryProof(view, name)
-        // the root must be the committed block's, not just any root the node made up
+        // the root must be the committed block's, not just any root the node made up (the
+        // registry is empty at genesis, so a proof at height 0 is refused)
         const block = view.height > 0 ? await call(node, (c) => c.block(view.height)) : null
-        if (view.height > 0 && (block === null || block.stateRoot !== view.stateRoot)) {
+        if (block === null || block.stateRoot !== view.stateRoot) {
           fail(ExitCode.Failure, `the node's proof for ${name} is against ${view.stateRoot}, not the state root of block ${view.height}`, 'the node may be faulty; do not trust its answer', 'PROOF_INVALID')
         }
       }
@@ -131,7 +138,7 @@ Examples:
     .addHelpText('after', '\nThe node must have the root entity at the height that registered it. The join is kept across restarts.\n\nExamples:\n  p2pnode entity join payments\n  p2pnode entity join 3f9a…(64 hex) --json')
     .action(async (name: string, _options, command: Command) => {
       const opts = command.optsWithGlobals<GlobalOptions>()
-      const node = await connect(opts)
+      const node = await connect(rootScoped(opts))
       const joined = await call(node, (c) => c.joinEntity(name))
       if (opts.json) return printJson(joined)
       printLine(`hosting ${joined.name || joined.id} (${joined.id}) as ${joined.role} at height ${joined.height}`)
@@ -144,7 +151,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  p2pnode entity leave payments')
     .action(async (name: string, _options, command: Command) => {
       const opts = command.optsWithGlobals<GlobalOptions>()
-      const node = await connect(opts)
+      const node = await connect(rootScoped(opts))
       await call(node, (c) => c.leaveEntity(name))
       if (opts.json) return printJson({ left: name })
       printLine(`no longer hosting ${name}`)
@@ -156,7 +163,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  p2pnode entity list\n  p2pnode entity list --json   # [{"id", "name", "root", "role", "height", "validators", "validatorsOnline", "peers", "syncing", "mempool"}]')
     .action(async (_options, command: Command) => {
       const opts = command.optsWithGlobals<GlobalOptions>()
-      const node = await connect(opts)
+      const node = await connect(rootScoped(opts))
       const hosted = await call(node, (c) => c.entities())
       if (opts.json) return printJson(hosted)
       printTable(
@@ -175,7 +182,7 @@ Examples:
       const opts = command.optsWithGlobals<GlobalOptions & { from?: string; limit?: string }>()
       const from = opts.from === undefined ? 0 : parseCount(opts.from, '--from')
       const limit = opts.limit === undefined ? DEFAULT_REGISTRY_LIMIT : parseCount(opts.limit, '--limit', 1)
-      const node = await connect(opts)
+      const node = await connect(rootScoped(opts))
       const list = await call(node, (c) => c.registry(from, limit))
       if (opts.json) return printJson(list)
       if (list.count === 0) return printLine('no entities are registered')
