@@ -14,19 +14,14 @@ import {
   CoreError,
   ErrorCode,
   TX_KINDS,
-  addressOf,
-  blockHash,
   decodeAction,
   decodeBlock,
-  decodeCommit,
-  decodeTx,
   encodeStateProof,
   encodeTx,
   equals,
   fromHex,
   fromUtf8,
   kvKeyFromPath,
-  type RegistryEntry,
   registryCount,
   registryEntry,
   registryEntryKey,
@@ -38,7 +33,6 @@ import {
 } from '@p2pnode/core'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { LoadedHome } from './home/home.ts'
-import { genesisToJson } from './home/genesis-json.ts'
 import type { Network } from './network/network.ts'
 import { NetworkErrorCode, isNetworkError } from './network/errors.ts'
 import type { ConsensusLoop } from './consensus/loop.ts'
@@ -65,18 +59,11 @@ import {
   DEFAULT_BAN_REASON,
 } from './api/node-api.ts'
 import { verdictFor } from './gossip/verdicts.ts'
+import { type HostedEntity, hostedViews, scopeOf, submitToHosts } from './hosted.ts'
+import { blockView, jsonAction, registryView, text } from './api/views.ts'
 
 export const NODE_VERSION = '0.1.0'
 const MAX_REMEMBERED_REJECTIONS = 10_000
-
-/** What the API reads of each hosted entity (entity-host.ts's EntityHost). */
-export interface HostedEntity {
-  entity: EntityMachine
-  durable(): Tip
-  isValidator(): boolean
-  syncer: { readonly syncing: boolean }
-  txs: Pick<TxBatches, 'submit'>
-}
 
 export interface NodeApiParts {
   home: LoadedHome
@@ -99,14 +86,6 @@ export interface NodeApiParts {
   events: EventEmitter
   /** Why consensus stopped for good, if it did. */
   fatal?: () => Error | undefined
-}
-
-function text(bytes: Bytes): string | null {
-  try {
-    return fromUtf8(bytes)
-  } catch {
-    return null
-  }
 }
 
 /**
@@ -240,25 +219,7 @@ export class NodeApiImpl implements NodeApi {
     }
     const bytes = height !== undefined ? await chain.loadBlockAt(height) : await chain.loadBlock(fromHex(id as string))
     if (!bytes) return null
-    const block = decodeBlock(bytes)
-    const commitBytes = await chain.loadCommit(block.header.height)
-    const commit = commitBytes ? decodeCommit(commitBytes) : null
-    const h = block.header
-    return {
-      height: h.height,
-      hash: toHex(blockHash(h)),
-      parentHash: toHex(h.parentHash),
-      time: h.time,
-      proposer: h.proposer,
-      stateRoot: toHex(h.stateRoot),
-      txsHash: toHex(h.txsHash),
-      validatorsHash: toHex(h.validatorsHash),
-      txs: block.txs.map((encoded) => {
-        const tx = decodeTx(encoded)
-        return { hash: toHex(txHash(encoded)), nonce: tx.nonce, kind: tx.kind, sender: toHex(tx.sender), account: toHex(addressOf(tx.sender)), payload: toHex(tx.payload) }
-      }),
-      commit: commit ? { round: commit.round, signers: signerIndices(commit.signers), signature: toHex(commit.signature) } : null,
-    }
+    return blockView(bytes, await chain.loadCommit(decodeBlock(bytes).header.height))
   }
 
   async blocks(from: number, to: number, entity?: string): Promise<BlockView[]> {
@@ -286,7 +247,7 @@ export class NodeApiImpl implements NodeApi {
 
   async submitTransactions(hexes: string[]): Promise<SubmitResult[]> {
     const encoded = hexes.map(fromHex)
-    const results = await this.submitToHosts(encoded)
+    const results = await submitToHosts(this.p.hosted(), encoded)
     return results.map((result, i) => {
       const hash = toHex(txHash(encoded[i]!))
       if (!('code' in result)) return { hash }
@@ -360,27 +321,8 @@ export class NodeApiImpl implements NodeApi {
   }
 
   async entities(): Promise<HostedEntityView[]> {
-    const rootState = this.p.durable().state
-    return Promise.all(
-      this.p.hosted().map(async (h, i) => {
-        const tip = h.durable()
-        const commit = tip.height > 0 ? await h.entity.chainStore.loadCommit(tip.height) : undefined
-        const topic = this.p.network.topics(toHex(h.entity.id)).vote
-        return {
-          id: toHex(h.entity.id),
-          name: i === 0 ? 'root' : (registryEntry(rootState, h.entity.id)?.name ?? ''),
-          root: i === 0,
-          role: h.isValidator() ? 'validator' : 'follower',
-          height: tip.height,
-          headTime: tip.time,
-          validators: tip.state.validators().length,
-          validatorsOnline: commit ? signerIndices(decodeCommit(commit).signers).length : 0,
-          peers: this.p.network.topicPeers(topic).length,
-          syncing: h.syncer.syncing,
-          mempool: h.entity.mempool.size,
-        } satisfies HostedEntityView
-      }),
-    )
+    const { network } = this.p
+    return hostedViews(this.p.hosted(), this.p.durable().state, (id) => network.topicPeers(network.topics(id).vote).length)
   }
 
   async joinEntity(idOrName: string): Promise<HostedEntityView> {
@@ -400,38 +342,8 @@ export class NodeApiImpl implements NodeApi {
     await this.p.leave(hosted[at]!.entity.id)
   }
 
-  /**
-   * The hosted entity a request is about: `entity` is its id (64 hex) or registered name, the
-   * root when absent; 404 ENTITY_NOT_HOSTED for one this node does not host.
-   */
   private scope(entity?: string): HostedEntity {
-    const hosted = this.p.hosted()
-    if (entity === undefined || entity === '') return hosted[0]!
-    const id = /^[0-9a-fA-F]{64}$/.test(entity) ? fromHex(entity.toLowerCase()) : registryIdByName(this.p.durable().state, entity)
-    const found = id && hosted.find((h) => equals(h.entity.id, id))
-    if (!found) throw new ApiError(404, ApiErrorCode.EntityNotHosted, `this node does not host ${entity} (p2pnode entity join)`)
-    return found
-  }
-
-  /** Signed transactions go to the entity each names (its own `entity` field), in order per entity. */
-  private async submitToHosts(encoded: Bytes[]): Promise<Array<{ hash: Bytes } | { code: string }>> {
-    const hosted = this.p.hosted()
-    const results: Array<{ hash: Bytes } | { code: string }> = encoded.map(() => ({ code: ErrorCode.TxWrongEntity }))
-    const groups = new Map<HostedEntity, number[]>()
-    for (const [i, tx] of encoded.entries()) {
-      let target: HostedEntity | undefined
-      try {
-        target = hosted.find((h) => equals(h.entity.id, decodeTx(tx).entity))
-      } catch {
-        target = hosted[0] // undecodable: the root's pool says why
-      }
-      if (target) groups.set(target, [...(groups.get(target) ?? []), i])
-    }
-    for (const [host, indices] of groups) {
-      const out = await host.txs.submit(indices.map((i) => encoded[i]!), Date.now())
-      indices.forEach((i, k) => (results[i] = out[k]!))
-    }
-    return results
+    return scopeOf(this.p.hosted(), this.p.durable().state, entity)
   }
 
   /** The id of a registered entity named by id or name; 404 when none is registered under it. */
@@ -478,29 +390,4 @@ export class NodeApiImpl implements NodeApi {
     }
     return out
   }
-}
-
-function registryView(entry: RegistryEntry): RegistryEntryView {
-  return { id: toHex(entry.id), name: entry.name, creator: toHex(entry.creator), height: entry.height, genesis: genesisToJson(entry.genesis) }
-}
-
-function jsonAction(action: ReturnType<typeof decodeAction>): unknown {
-  switch (action.type) {
-    case 'validators.set':
-      return { type: action.type, validators: action.validators.map((v) => ({ publicKey: toHex(v.publicKey), account: toHex(v.account), shares: v.shares })) }
-    case 'entity.set':
-      return { type: action.type, key: action.key, value: toHex(action.value) }
-    case 'accounts.allow':
-    case 'accounts.deny':
-      return { type: action.type, accounts: action.accounts.map(toHex) }
-    default:
-      return action
-  }
-}
-
-/** Indices of the set bits of a signer bitmap (its size is the validator set's of that height). */
-function signerIndices(bitmap: Bytes): number[] {
-  const out: number[] = []
-  for (let i = 0; i < bitmap.length * 8; i++) if ((bitmap[i >> 3]! >> (i & 7)) & 1) out.push(i)
-  return out
 }
