@@ -80,6 +80,8 @@ export class EntityHost {
   private lastBlockTime: number
   /** The entity's gossip topics, subscribed from construction until close(). */
   private readonly topics: string[]
+  /** Who shares the entity's vote topic is who hosts it with this node (discovery counts them). */
+  private readonly voteTopic: string
   /** Discovery and announcement of a joined entity (the root is everyone's: no records). */
   private discoverTimer: ReturnType<typeof setTimeout> | undefined
   private discoverWait = DISCOVER_MIN_MS
@@ -95,6 +97,7 @@ export class EntityHost {
     this.log = log
     const topics = network.topics(toHex(entity.id))
     this.topics = Object.values(topics)
+    this.voteTopic = topics.vote
     const publish = (topic: string, data: Uint8Array) => {
       network.publish(topic, data).catch((err: Error) => log.debug({ topic, err: err.message }, 'publish failed'))
     }
@@ -223,8 +226,7 @@ export class EntityHost {
   /** Dials hosts of the entity found in the DHT while too few peers share its topics. */
   private async discover(): Promise<void> {
     const { network } = this.init
-    const vote = this.topics.find((t) => t.includes('/vote/'))!
-    if (network.topicPeers(vote).length >= MIN_ENTITY_PEERS) return this.scheduleDiscovery(DISCOVER_MAX_MS)
+    if (network.topicPeers(this.voteTopic).length >= MIN_ENTITY_PEERS) return this.scheduleDiscovery(DISCOVER_MAX_MS)
     let dialled = 0
     try {
       const signal = AbortSignal.any([this.closing.signal, AbortSignal.timeout(DISCOVER_TIMEOUT_MS)])

@@ -16,13 +16,18 @@ export interface HostedEntity {
   txs: Pick<TxBatches, 'submit'>
 }
 
+/** An entity named by its id (64 hex, either case) or its registered name (in the root's state). */
+export function entityIdOf(root: StateReader, idOrName: string): Bytes | undefined {
+  return /^[0-9a-fA-F]{64}$/.test(idOrName) ? fromHex(idOrName.toLowerCase()) : registryIdByName(root, idOrName)
+}
+
 /**
  * The hosted entity a request is about: `entity` is its id (64 hex) or registered name (in the
  * root's state), the root when absent; 404 ENTITY_NOT_HOSTED for one this node does not host.
  */
 export function scopeOf(hosted: readonly HostedEntity[], root: StateReader, entity?: string): HostedEntity {
   if (entity === undefined || entity === '') return hosted[0]!
-  const id = /^[0-9a-fA-F]{64}$/.test(entity) ? fromHex(entity.toLowerCase()) : registryIdByName(root, entity)
+  const id = entityIdOf(root, entity)
   const found = id && hosted.find((h) => equals(h.entity.id, id))
   if (!found) throw new ApiError(404, ApiErrorCode.EntityNotHosted, `this node does not host ${entity} (p2pnode entity join)`)
   return found

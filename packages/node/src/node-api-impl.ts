@@ -25,7 +25,7 @@ import {
   registryCount,
   registryEntry,
   registryEntryKey,
-  registryIdByName,
+  type RegistryEntry,
   registryIds,
   toHex,
   txHash,
@@ -59,7 +59,7 @@ import {
   DEFAULT_BAN_REASON,
 } from './api/node-api.ts'
 import { verdictFor } from './gossip/verdicts.ts'
-import { type HostedEntity, hostedViews, scopeOf, submitToHosts } from './hosted.ts'
+import { type HostedEntity, entityIdOf, hostedViews, scopeOf, submitToHosts } from './hosted.ts'
 import { blockView, jsonAction, registryView, text } from './api/views.ts'
 
 export const NODE_VERSION = '0.1.0'
@@ -326,16 +326,14 @@ export class NodeApiImpl implements NodeApi {
   }
 
   async joinEntity(idOrName: string): Promise<HostedEntityView> {
-    const tip = this.p.durable()
-    const id = this.registeredId(idOrName)
-    const entry = registryEntry(tip.state, id)!
+    const entry = this.registered(idOrName)
     await this.p.join(entry.genesis)
-    return (await this.entities()).find((e) => e.id === toHex(id))!
+    return (await this.entities()).find((e) => e.id === toHex(entry.id))!
   }
 
   async leaveEntity(idOrName: string): Promise<void> {
     const hosted = this.p.hosted()
-    const asId = /^[0-9a-fA-F]{64}$/.test(idOrName) ? fromHex(idOrName.toLowerCase()) : registryIdByName(this.p.durable().state, idOrName)
+    const asId = entityIdOf(this.p.durable().state, idOrName)
     const at = asId ? hosted.findIndex((h) => equals(h.entity.id, asId)) : -1
     if (at < 0) throw new ApiError(404, ApiErrorCode.EntityNotHosted, `this node does not host ${idOrName}`)
     if (at === 0) throw new ApiError(409, ApiErrorCode.EntityRoot, 'the root entity cannot be left: every node follows it')
@@ -346,12 +344,12 @@ export class NodeApiImpl implements NodeApi {
     return scopeOf(this.p.hosted(), this.p.durable().state, entity)
   }
 
-  /** The id of a registered entity named by id or name; 404 when none is registered under it. */
-  private registeredId(idOrName: string): Bytes {
-    const tip = this.p.durable()
-    const id = /^[0-9a-fA-F]{64}$/.test(idOrName) ? fromHex(idOrName.toLowerCase()) : registryIdByName(tip.state, idOrName)
-    if (!id || !registryEntry(tip.state, id)) throw new ApiError(404, ApiErrorCode.EntityUnknown, `no entity ${idOrName} is registered (at root height ${tip.height})`)
-    return id
+  /** The registry entry of an entity named by id or name; 404 when none is registered under it. */
+  private registered(idOrName: string, tip = this.p.durable()): RegistryEntry {
+    const id = entityIdOf(tip.state, idOrName)
+    const entry = id && registryEntry(tip.state, id)
+    if (!entry) throw new ApiError(404, ApiErrorCode.EntityUnknown, `no entity ${idOrName} is registered (at root height ${tip.height})`)
+    return entry
   }
 
   registry(from: number, limit: number): RegistryListView {
@@ -364,11 +362,10 @@ export class NodeApiImpl implements NodeApi {
   }
 
   registryEntry(idOrName: string, prove: boolean): RegistryEntryProofView {
-    const tip = this.p.durable()
-    const id = this.registeredId(idOrName)
-    const entry = registryEntry(tip.state, id)!
+    const tip = this.p.durable() // one tip: the entry and its proof are read at the same height
+    const entry = this.registered(idOrName, tip)
     const view: RegistryEntryProofView = { entry: registryView(entry), height: tip.height, stateRoot: toHex(tip.state.root()) }
-    if (prove) view.proof = toHex(encodeStateProof(tip.state.tree.prove(registryEntryKey(id))))
+    if (prove) view.proof = toHex(encodeStateProof(tip.state.tree.prove(registryEntryKey(entry.id))))
     return view
   }
 

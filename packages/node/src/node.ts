@@ -116,15 +116,15 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     // joined (the server root lists them; `p2pnode entity join`). Each runs in its own EntityHost.
     const hosts: EntityHost[] = []
     const labelOf = (id: Uint8Array) => registryEntry(hosts[0]?.durable().state ?? entity.tip.state, id)?.name || toHex(id)
-    const makeHost = (hosted: EntityMachine, root: boolean) =>
+    const makeHost = (hosted: EntityMachine, root: boolean, key = signerFor(hosted)) =>
       new EntityHost({
         entity: hosted,
         root,
         server,
         store,
         network,
-        validator: signerFor(hosted).validator,
-        signerGuard: signerFor(hosted).guard,
+        validator: key.validator,
+        signerGuard: key.guard,
         config,
         metrics: metrics.forEntity(root ? 'root' : labelOf(hosted.id)),
         useless,
